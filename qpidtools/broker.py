@@ -1,0 +1,169 @@
+"""The broker API: typed objects and methods over QMF; what scripts import.
+
+>>> from qpidtools import Broker, ConnectionSettings, parse_address
+>>> with Broker.connect(ConnectionSettings(parse_address("localhost:5672"))) as broker:
+...     for queue in broker.queues():
+...         print(queue.name, queue.statistics.get("msgDepth"))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from typing import Any
+
+from qpidtools.errors import BrokerError, ConnectError, HaNotLoadedError, UsageError
+from qpidtools.model import Binding, Exchange, HaBroker, Queue
+from qpidtools.qmf import ACL_OBJECT, BROKER_OBJECT, HA_BROKER_OBJECT, QmfClient, QmfObject
+from qpidtools.transport import Connection, ConnectionSettings
+
+BROKER_PACKAGE = "org.apache.qpid.broker"
+
+
+def binding_name(exchange: str, queue: str, key: str = "") -> str:
+    """The ``exchange/queue/key`` name qpidd parses; refuse parts it would split wrongly."""
+    if not exchange:
+        raise UsageError("bindings to the default exchange are implicit and cannot be changed")
+    for what, part in (("exchange name", exchange), ("queue name", queue), ("binding key", key)):
+        if "/" in part:
+            raise UsageError(f"the {what} {part!r} contains '/', which qpidd cannot bind")
+    if not queue:
+        raise UsageError("a binding needs a queue name")
+    return f"{exchange}/{queue}/{key}"
+
+
+class Broker:
+    """One broker, reached over one connection, with typed queries and management methods."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.qmf = QmfClient(connection)
+
+    @classmethod
+    @contextmanager
+    def connect(cls, settings: ConnectionSettings) -> Iterator[Broker]:
+        """Connect, yield the broker, and always close the connection afterwards."""
+        connection = Connection(settings)
+        try:
+            yield cls(connection)
+        finally:
+            connection.close()
+
+    @property
+    def address(self) -> str:
+        return self.connection.settings.address.host_port
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def objects(self, class_name: str) -> list[QmfObject]:
+        """Every object of any QMF class (``list TYPE``); an unknown class is empty."""
+        return self.qmf.query_class(class_name)
+
+    def queues(self) -> list[Queue]:
+        return [Queue.from_qmf(obj) for obj in self.qmf.query_class("queue", BROKER_PACKAGE)]
+
+    def exchanges(self) -> list[Exchange]:
+        return [Exchange.from_qmf(o) for o in self.qmf.query_class("exchange", BROKER_PACKAGE)]
+
+    def bindings(self) -> list[Binding]:
+        return [Binding.from_qmf(o) for o in self.qmf.query_class("binding", BROKER_PACKAGE)]
+
+    def queue(self, name: str) -> Queue | None:
+        found = self.qmf.query_object(f"{BROKER_PACKAGE}:queue:{name}")
+        return Queue.from_qmf(found) if found else None
+
+    def exchange(self, name: str) -> Exchange | None:
+        found = self.qmf.query_object(f"{BROKER_PACKAGE}:exchange:{name}")
+        return Exchange.from_qmf(found) if found else None
+
+    # -- create and delete ----------------------------------------------------------------
+
+    def create(
+        self, type_: str, name: str, properties: Mapping[str, Any], strict: bool = True
+    ) -> None:
+        """Create any object qpidd knows (queue, exchange, binding, link, topic, ...)."""
+        self._call_broker(
+            "create",
+            {"type": type_, "name": name, "properties": dict(properties), "strict": strict},
+        )
+
+    def delete(self, type_: str, name: str, options: Mapping[str, Any] | None = None) -> None:
+        """Delete any object; ``options=None`` sends none, which qpidd reads as "force"."""
+        arguments: dict[str, Any] = {"type": type_, "name": name}
+        if options is not None:
+            arguments["options"] = dict(options)
+        self._call_broker("delete", arguments)
+
+    def add_queue(self, name: str, properties: Mapping[str, Any]) -> None:
+        self.create("queue", name, properties)
+
+    def delete_queue(self, name: str, if_empty: bool = True, if_unused: bool = True) -> None:
+        """Delete a queue; by default only when it is empty and has no consumers."""
+        self.delete("queue", name, {"if_empty": if_empty, "if_unused": if_unused})
+
+    def add_exchange(self, type_: str, name: str, properties: Mapping[str, Any]) -> None:
+        self.create("exchange", name, {"exchange-type": type_, **properties})
+
+    def delete_exchange(self, name: str) -> None:
+        self.delete("exchange", name)
+
+    def bind(
+        self, exchange: str, queue: str, key: str = "", arguments: Mapping[str, Any] | None = None
+    ) -> None:
+        self.create("binding", binding_name(exchange, queue, key), arguments or {})
+
+    def unbind(self, exchange: str, queue: str, key: str = "") -> None:
+        self._call_broker(
+            "delete",
+            {"type": "binding", "name": binding_name(exchange, queue, key), "strict": True},
+        )
+
+    # -- broker-wide methods --------------------------------------------------------------
+
+    def log_level(self) -> str:
+        return str(self._call_broker("getLogLevel", {}).get("level", ""))
+
+    def set_log_level(self, level: str) -> None:
+        self._call_broker("setLogLevel", {"level": level})
+
+    def reload_acl(self) -> None:
+        self.qmf.call(ACL_OBJECT, "reloadACLFile")
+
+    def shutdown(self) -> None:
+        """Stop the broker. It sends no reply; losing the connection is the expected outcome."""
+        with suppress(ConnectError):
+            self.qmf.call(BROKER_OBJECT, "shutdown", expect_reply=False)
+
+    # -- HA -------------------------------------------------------------------------------
+
+    def ha_broker(self) -> HaBroker:
+        """The HA broker object; :class:`HaNotLoadedError` when the module is not loaded."""
+        found = self.qmf.query_class("habroker")
+        if not found:
+            raise HaNotLoadedError(self.address)
+        return HaBroker.from_qmf(found[0])
+
+    def replicate(self, source: str, queue: str) -> None:
+        """Start replicating ``queue`` from the broker at ``source`` into this broker."""
+        self._call_ha("replicate", {"broker": source, "queue": queue})
+
+    def promote(self) -> None:
+        """Make this broker the primary (cluster managers only)."""
+        self._call_ha("promote", {})
+
+    def set_brokers_url(self, url: str) -> None:
+        self._call_ha("setBrokersUrl", {"url": url})
+
+    def set_public_url(self, url: str) -> None:
+        self._call_ha("setPublicUrl", {"url": url})
+
+    def _call_broker(self, method: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        return self.qmf.call(BROKER_OBJECT, method, arguments)
+
+    def _call_ha(self, method: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            return self.qmf.call(HA_BROKER_OBJECT, method, arguments)
+        except BrokerError as error:
+            if error.error_code == 1 and HA_BROKER_OBJECT in error.error_text:
+                raise HaNotLoadedError(self.address) from error
+            raise

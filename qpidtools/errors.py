@@ -1,0 +1,60 @@
+"""The exceptions every layer raises; the CLI maps each class to one exit code."""
+
+from __future__ import annotations
+
+import re
+
+_SOURCE_LOCATION = re.compile(r"\s*\([^()]*\.(?:cpp|h):\d+\)$")
+
+
+class QpidToolsError(Exception):
+    """Base class: a failure the user should see as one line, exit status 1."""
+
+    exit_code = 1
+
+
+class UsageError(QpidToolsError):
+    """The command line is wrong; found before any connection is made."""
+
+    exit_code = 2
+
+
+class AddressError(UsageError):
+    """A broker address that cannot be parsed."""
+
+
+class ConfigError(UsageError):
+    """A broken configuration or profile file."""
+
+
+class ConnectError(QpidToolsError):
+    """The broker could not be reached, refused us, or dropped the connection."""
+
+
+class BrokerTimeout(QpidToolsError):
+    """The broker did not answer within the timeout."""
+
+
+class BrokerError(QpidToolsError):
+    """A QMF exception returned by the broker.
+
+    ``error_text`` is the broker's text as sent; ``str()`` drops the C++ source location
+    (`` (/build/.../Broker.cpp:1519)``), which means nothing to an operator.
+    """
+
+    def __init__(self, error_code: int, error_text: str) -> None:
+        self.error_code = error_code
+        self.error_text = error_text
+        super().__init__(strip_source_location(error_text))
+
+
+class HaNotLoadedError(QpidToolsError):
+    """The broker has no HA module (no ``habroker`` object)."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__(f"HA module is not loaded on broker at {address}")
+
+
+def strip_source_location(text: str) -> str:
+    """Remove the trailing ``(file.cpp:NNN)`` that qpidd appends to most error texts."""
+    return _SOURCE_LOCATION.sub("", text)

@@ -1,0 +1,365 @@
+"""Typed broker objects, and the one table that maps each queue/exchange option to its wire key.
+
+The option tables below drive everything that knows about options: the Click parser, the
+classic listing (their order *is* the classic attribute order), ``--json``, completion and
+the man pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from qpidtools.qmf import QmfObject, object_key
+
+REPLICATE_LEVELS = ("none", "configuration", "all")
+LIMIT_POLICIES = ("none", "reject", "ring", "ring-strict")
+EXCHANGE_TYPES = ("direct", "fanout", "topic", "headers", "xml")
+HA_STATUSES = ("joining", "catchup", "ready", "recovering", "active", "standalone")
+PRIMARY_STATUSES = ("active", "recovering")
+
+
+class Kind(Enum):
+    """How an option's value is read from the command line and sent to the broker."""
+
+    INT = "int"
+    STR = "str"
+    FLAG = "flag"  # sent as int 1, listed without a value
+
+
+@dataclass(frozen=True)
+class Option:
+    """A queue or exchange option: its flag, its wire key and how it is listed."""
+
+    flag: str
+    key: str
+    kind: Kind
+    help: str
+    metavar: str = ""
+    store_only: bool = False  # a store option: classic qpid-config sends it only with --durable
+    choices: tuple[str, ...] = ()
+
+    @property
+    def param(self) -> str:
+        """The Python identifier Click derives from the flag."""
+        return self.flag.replace("-", "_")
+
+
+_DURABLE = Option("durable", "durable", Kind.FLAG, "The new queue or exchange is durable.")
+_REPLICATE = Option(
+    "replicate",
+    "qpid.replicate",
+    Kind.STR,
+    "Enable automatic replication in an HA cluster.",
+    metavar="LEVEL",
+    choices=REPLICATE_LEVELS,
+)
+_ALTERNATE = Option(
+    "alternate-exchange",
+    "alternate-exchange",
+    Kind.STR,
+    "Exchange for messages that are rejected or dropped (it must exist).",
+    metavar="EXCHANGE",
+)
+
+#: Queue options in the classic listing's attribute order (``auto-del``/``excl`` come after
+#: ``--replicate`` and ``--alternate-exchange`` after ``--lvq-key``; see render).
+QUEUE_OPTIONS: tuple[Option, ...] = (
+    _DURABLE,
+    _REPLICATE,
+    Option(
+        "file-size",
+        "qpid.file_size",
+        Kind.INT,
+        "Legacy store file size in pages of 64 KiB.",
+        "N",
+        store_only=True,
+    ),
+    Option(
+        "file-count",
+        "qpid.file_count",
+        Kind.INT,
+        "Legacy store number of files.",
+        "N",
+        store_only=True,
+    ),
+    Option(
+        "efp-partition-num",
+        "qpid.efp_partition_num",
+        Kind.INT,
+        "Linear store EFP partition number.",
+        "N",
+        store_only=True,
+    ),
+    Option(
+        "efp-pool-file-size",
+        "qpid.efp_pool_file_size",
+        Kind.INT,
+        "Linear store EFP file size in KiB.",
+        "N",
+        store_only=True,
+    ),
+    Option(
+        "wcache-page-size",
+        "qpid.wcache-page-size",
+        Kind.INT,
+        "Linear store write cache page size in KiB (a power of 2, at least 4).",
+        "N",
+        store_only=True,
+    ),
+    Option(
+        "wcache-num-pages",
+        "qpid.wcache-num-pages",
+        Kind.INT,
+        "Linear store number of write cache pages.",
+        "N",
+        store_only=True,
+    ),
+    Option("max-queue-size", "qpid.max_size", Kind.INT, "Maximum queue depth in bytes.", "N"),
+    Option("max-queue-count", "qpid.max_count", Kind.INT, "Maximum queue depth in messages.", "N"),
+    Option(
+        "limit-policy",
+        "qpid.policy_type",
+        Kind.STR,
+        "Action when the queue is full: none, reject or ring (ring-strict is not supported "
+        "by qpidd and sends nothing).",
+        "POLICY",
+        choices=LIMIT_POLICIES,
+    ),
+    Option("lvq-key", "qpid.last_value_queue_key", Kind.STR, "Last value queue key.", "KEY"),
+    _ALTERNATE,
+    Option(
+        "flow-stop-size",
+        "qpid.flow_stop_size",
+        Kind.INT,
+        "Stop producers when the queue holds this many bytes (0 disables).",
+        "N",
+    ),
+    Option(
+        "flow-resume-size",
+        "qpid.flow_resume_size",
+        Kind.INT,
+        "Resume producers below this many bytes.",
+        "N",
+    ),
+    Option(
+        "flow-stop-count",
+        "qpid.flow_stop_count",
+        Kind.INT,
+        "Stop producers when the queue holds this many messages (0 disables).",
+        "N",
+    ),
+    Option(
+        "flow-resume-count",
+        "qpid.flow_resume_count",
+        Kind.INT,
+        "Resume producers below this many messages.",
+        "N",
+    ),
+    Option(
+        "group-header",
+        "qpid.group_header_key",
+        Kind.STR,
+        "Enable message groups keyed on this header.",
+        "HEADER",
+    ),
+    Option(
+        "shared-groups",
+        "qpid.shared_msg_group",
+        Kind.FLAG,
+        "Allow message groups to be consumed by several consumers.",
+    ),
+)
+
+#: Exchange options in the classic listing's attribute order.
+EXCHANGE_OPTIONS: tuple[Option, ...] = (
+    _DURABLE,
+    _REPLICATE,
+    Option(
+        "sequence",
+        "qpid.msg_sequence",
+        Kind.FLAG,
+        "Add a sequence number to every message routed by the exchange.",
+    ),
+    Option(
+        "ive",
+        "qpid.ive",
+        Kind.FLAG,
+        "Initial value exchange: keep the last message and give it to new bindings.",
+    ),
+    _ALTERNATE,
+)
+
+#: Argument keys the classic listing shows as options rather than as ``--argument k=v``.
+SPECIAL_ARGUMENTS = frozenset(option.key for option in QUEUE_OPTIONS + EXCHANGE_OPTIONS) - {
+    "durable",
+    "alternate-exchange",
+}
+
+
+def _reference(value: Any) -> str | None:
+    """A QMF reference (``{_object_name: ...}``) as the referred object's own name."""
+    if isinstance(value, dict) and "_object_name" in value:
+        return object_key(str(value["_object_name"]))
+    return None
+
+
+def _statistics(values: dict[str, Any], names: tuple[str, ...]) -> dict[str, int]:
+    return {name: int(values[name]) for name in names if isinstance(values.get(name), int)}
+
+
+QUEUE_STATISTICS = (
+    "msgDepth",
+    "byteDepth",
+    "consumerCount",
+    "bindingCount",
+    "msgTotalEnqueues",
+    "msgTotalDequeues",
+    "byteTotalEnqueues",
+    "byteTotalDequeues",
+    "unackedMessages",
+    "acquires",
+    "releases",
+    "discardsRing",
+    "discardsOverflow",
+    "discardsTtl",
+    "discardsLvq",
+    "discardsPurge",
+    "discardsSubscriber",
+    "flowStoppedCount",
+)
+EXCHANGE_STATISTICS = (
+    "bindingCount",
+    "producerCount",
+    "msgReceives",
+    "msgRoutes",
+    "msgDrops",
+    "byteReceives",
+    "byteRoutes",
+    "byteDrops",
+)
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A queue with its settings and the statistics qpidd reports for it."""
+
+    name: str
+    durable: bool = False
+    auto_delete: bool = False
+    exclusive: bool = False
+    arguments: dict[str, Any] = field(default_factory=dict)
+    alternate_exchange: str | None = None
+    statistics: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_qmf(cls, obj: QmfObject) -> Queue:
+        values = obj.values
+        return cls(
+            name=str(values.get("name", obj.key)),
+            durable=bool(values.get("durable")),
+            auto_delete=bool(values.get("autoDelete")),
+            exclusive=bool(values.get("exclusive")),
+            arguments=dict(values.get("arguments") or {}),
+            alternate_exchange=_reference(values.get("altExchange")),
+            statistics=_statistics(values, QUEUE_STATISTICS),
+        )
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """An exchange with its settings and statistics; ``""`` is the default exchange."""
+
+    name: str
+    type: str
+    durable: bool = False
+    auto_delete: bool = False
+    arguments: dict[str, Any] = field(default_factory=dict)
+    alternate_exchange: str | None = None
+    statistics: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_qmf(cls, obj: QmfObject) -> Exchange:
+        values = obj.values
+        return cls(
+            name=str(values.get("name", obj.key)),
+            type=str(values.get("type", "")),
+            durable=bool(values.get("durable")),
+            auto_delete=bool(values.get("autoDelete")),
+            arguments=dict(values.get("arguments") or {}),
+            alternate_exchange=_reference(values.get("altExchange")),
+            statistics=_statistics(values, EXCHANGE_STATISTICS),
+        )
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A binding from an exchange to a queue; ``queue`` is ``None`` if the reference dangles."""
+
+    exchange: str
+    queue: str | None
+    key: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+    msg_matched: int = 0
+
+    @classmethod
+    def from_qmf(cls, obj: QmfObject) -> Binding:
+        values = obj.values
+        return cls(
+            exchange=_reference(values.get("exchangeRef")) or "",
+            queue=_reference(values.get("queueRef")),
+            key=str(values.get("bindingKey", "")),
+            arguments=dict(values.get("arguments") or {}),
+            msg_matched=int(values.get("msgMatched", 0)),
+        )
+
+
+@dataclass(frozen=True)
+class HaMember:
+    """A cluster member as the HA broker lists it."""
+
+    system_id: str
+    host: str
+    port: int
+    protocol: str
+    status: str
+
+    @classmethod
+    def from_map(cls, member: dict[str, Any]) -> HaMember:
+        status = member.get("status", -1)
+        return cls(
+            system_id=str(member.get("system-id", "")),
+            host=str(member.get("host-name", "")),
+            port=int(member.get("port", 0)),
+            protocol=str(member.get("protocol", "")),
+            status=HA_STATUSES[status] if 0 <= status < len(HA_STATUSES) else str(status),
+        )
+
+
+@dataclass(frozen=True)
+class HaBroker:
+    """The HA module's view of this broker (QMF class ``habroker``)."""
+
+    status: str
+    system_id: str
+    brokers_url: str
+    public_url: str
+    replicate_default: str
+    members: tuple[HaMember, ...] = ()
+
+    @property
+    def is_primary(self) -> bool:
+        return self.status in PRIMARY_STATUSES
+
+    @classmethod
+    def from_qmf(cls, obj: QmfObject) -> HaBroker:
+        values = obj.values
+        return cls(
+            status=str(values.get("status", "")),
+            system_id=str(values.get("systemId", "")),
+            brokers_url=str(values.get("brokersUrl", "")),
+            public_url=str(values.get("publicUrl", "")),
+            replicate_default=str(values.get("replicateDefault", "")),
+            members=tuple(HaMember.from_map(m) for m in values.get("members") or ()),
+        )
