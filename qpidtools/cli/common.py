@@ -1,0 +1,263 @@
+"""What both CLIs share: connection and output options, their resolution, and exit codes.
+
+The classic tools let options stand anywhere on the line (``qpid-ha promote -b HOST
+--cluster-manager``). Click binds options to the group or command they follow, so the shared
+options are attached to every group and command (:func:`shared_options`); each occurrence is
+remembered on the root context, the last one given wins, and :func:`invocation` resolves them
+once, with the precedence command line > environment > profile > defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from qpidtools import __version__
+from qpidtools.address import parse_address
+from qpidtools.errors import QpidToolsError, UsageError
+from qpidtools.profiles import load_profile
+from qpidtools.transport import ConnectionSettings
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+_GIVEN = "qpidtools.given"
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+DEFAULT_TIMEOUT = 10.0
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Record an option only where the user gave it, so later levels override earlier ones."""
+    source = ctx.get_parameter_source(param.name or "")
+    if param.name and source == click.core.ParameterSource.COMMANDLINE:
+        ctx.find_root().meta.setdefault(_GIVEN, {})[param.name] = value
+    return value
+
+
+def _option(*decls: str, **attrs: Any) -> Decorator:
+    return click.option(*decls, expose_value=False, callback=_remember, **attrs)
+
+
+CONNECTION_OPTIONS: tuple[Decorator, ...] = (
+    _option(
+        "-b",
+        "--broker",
+        metavar="ADDRESS",
+        help="Broker address: [user/password@]host[:port] or amqp[s]://[user[:password]@]"
+        "host[:port]. Default: $QPIDTOOLS_BROKER, the profile's broker, or localhost.",
+    ),
+    _option(
+        "--timeout",
+        type=click.FloatRange(min=0),
+        metavar="SECONDS",
+        help="Seconds to wait for the connection and for each broker call "
+        "(default 10; 0 waits forever).",
+    ),
+    _option("--user", metavar="NAME", help="User name for SASL authentication."),
+    _option(
+        "--password-file",
+        type=click.Path(dir_okay=False),
+        metavar="FILE",
+        help="Read the password from FILE (or set $QPIDTOOLS_PASSWORD).",
+    ),
+    _option(
+        "--profile",
+        metavar="NAME",
+        help="Use the named broker profile from ~/.config/qpidtools/config.toml "
+        "(or $QPIDTOOLS_PROFILE).",
+    ),
+    _option(
+        "--sasl-mechanism",
+        metavar="MECH",
+        help="SASL mechanism(s) for authentication, e.g. PLAIN or ANONYMOUS.",
+    ),
+    _option(
+        "--sasl-service-name", metavar="NAME", help="SASL service name (used by GSSAPI/Kerberos)."
+    ),
+    _option(
+        "--ssl-certificate",
+        type=click.Path(dir_okay=False),
+        metavar="CERT",
+        help="Client TLS certificate (PEM).",
+    ),
+    _option(
+        "--ssl-key",
+        type=click.Path(dir_okay=False),
+        metavar="KEY",
+        help="Private key for the client certificate (PEM); needs --ssl-certificate.",
+    ),
+    _option(
+        "--ssl-trustfile",
+        type=click.Path(dir_okay=False),
+        metavar="CA",
+        help="CA bundle (PEM) to verify the broker's certificate with.",
+    ),
+    _option(
+        "--ssl-no-verify",
+        is_flag=True,
+        default=None,
+        help="Do not verify the broker's certificate or host name (insecure).",
+    ),
+)
+
+OUTPUT_OPTIONS: tuple[Decorator, ...] = (
+    _option(
+        "--json",
+        "json_output",
+        is_flag=True,
+        default=None,
+        help="Print one JSON document instead of text.",
+    ),
+    _option(
+        "--no-color", is_flag=True, default=None, help="No colour on a terminal (also $NO_COLOR)."
+    ),
+    _option("-v", "--verbose", is_flag=True, default=None, help="Say more about failures."),
+)
+
+
+def shared_options(*extra: Decorator) -> Decorator:
+    """Attach the connection and output options (and ``extra``) to a group or command."""
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed((*CONNECTION_OPTIONS, *extra, *OUTPUT_OPTIONS)):
+            function = option(function)
+        return function
+
+    return decorate
+
+
+def remembered_option(*decls: str, **attrs: Any) -> Decorator:
+    """A tool-specific option that, like the shared ones, may stand anywhere on the line."""
+    return _option(*decls, **attrs)
+
+
+def given(ctx: click.Context) -> dict[str, Any]:
+    """The options the user typed anywhere on the line, by parameter name."""
+    return dict(ctx.find_root().meta.get(_GIVEN, {}))
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """The resolved options of one run."""
+
+    settings: ConnectionSettings
+    json: bool = False
+    no_color: bool = False
+    verbose: bool = False
+    options: Mapping[str, Any] | None = None
+
+    def flag(self, name: str) -> bool:
+        """A tool-specific flag such as ``recursive`` or ``cluster_manager``."""
+        return bool((self.options or {}).get(name))
+
+
+def invocation(
+    ctx: click.Context,
+    ha_admin: bool = False,
+    fallback: Mapping[str, Any] | None = None,
+) -> Invocation:
+    """Resolve what the user asked for: command line > environment > profile > ``fallback``.
+
+    ``fallback`` holds defaults from elsewhere (qpid-ha's qpidd.conf). Raises
+    :class:`UsageError` for contradictions, before anything connects.
+    """
+    typed = given(ctx)
+    profile = load_profile(typed.get("profile") or os.environ.get("QPIDTOOLS_PROFILE"))
+    defaults = {**(fallback or {}), **profile}
+
+    def pick(name: str, env: str | None = None) -> Any:
+        if typed.get(name) is not None:
+            return typed[name]
+        if env and os.environ.get(env):
+            return os.environ[env]
+        return defaults.get(name)
+
+    broker_text = typed.get("broker_addr") or pick("broker", "QPIDTOOLS_BROKER") or "localhost"
+    address = parse_address(str(broker_text))
+    password = _password(typed, defaults)
+    address = address.with_credentials(pick("user", "QPIDTOOLS_USER"), password)
+
+    certificate, key = pick("ssl_certificate"), pick("ssl_key")
+    if key and not certificate:
+        raise UsageError("missing '--ssl-certificate' (required by '--ssl-key')")
+    timeout = pick("timeout")
+    timeout = DEFAULT_TIMEOUT if timeout is None else float(timeout)
+    settings = ConnectionSettings(
+        address=address,
+        timeout=timeout or None,
+        sasl_mechanism=pick("sasl_mechanism"),
+        sasl_service_name=pick("sasl_service_name"),
+        ssl_certificate=_path(certificate),
+        ssl_key=_path(key),
+        ssl_trustfile=_path(pick("ssl_trustfile")),
+        ssl_verify=not pick("ssl_no_verify"),
+        ha_admin=ha_admin or bool(typed.get("ha_admin")),
+    )
+    return Invocation(
+        settings=settings,
+        json=bool(typed.get("json_output")),
+        no_color=bool(typed.get("no_color")) or "NO_COLOR" in os.environ,
+        verbose=bool(typed.get("verbose")),
+        options=typed,
+    )
+
+
+def _path(value: Any) -> str | None:
+    return str(Path(value).expanduser()) if value else None
+
+
+def _password(typed: Mapping[str, Any], profile: Mapping[str, Any]) -> str | None:
+    """The password from --password-file, $QPIDTOOLS_PASSWORD or the profile, in that order."""
+    if typed.get("password_file"):
+        return _read_password(typed["password_file"])
+    if os.environ.get("QPIDTOOLS_PASSWORD"):
+        return os.environ["QPIDTOOLS_PASSWORD"]
+    if profile.get("password_file"):
+        return _read_password(profile["password_file"])
+    return None
+
+
+def _read_password(path: str) -> str:
+    try:
+        return Path(path).expanduser().read_text().rstrip("\r\n")
+    except OSError as error:
+        raise UsageError(f"cannot read password file {path}: {error.strerror}") from None
+
+
+def version_option() -> Decorator:
+    return click.version_option(
+        __version__, "--version", message="%(prog)s (qpidtools) %(version)s"
+    )
+
+
+def run(command: click.Command, prog: str, argv: list[str] | None = None) -> int:
+    """Run a CLI and turn every outcome into an exit code and at most one line on stderr."""
+    try:
+        result = command.main(args=argv, prog_name=prog, standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.UsageError as error:
+        return _fail(prog, error.format_message(), 2)
+    except click.Abort:
+        click.echo(file=sys.stderr)
+        return 130
+    except QpidToolsError as error:
+        return _fail(prog, str(error), error.exit_code)
+    except BrokenPipeError:
+        return 0
+    except Exception as error:  # a bug of ours: still one line, the detail only on request
+        if "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv):
+            raise
+        return _fail(prog, f"internal error: {type(error).__name__}: {error} (run with -v)", 1)
+    return result if isinstance(result, int) else 0
+
+
+def _fail(prog: str, message: str, code: int) -> int:
+    line = " ".join(message.split())
+    click.echo(f"{prog}: error: {line}", err=True)
+    return code

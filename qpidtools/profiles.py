@@ -1,0 +1,73 @@
+"""Named broker profiles from ``$XDG_CONFIG_HOME/qpidtools/config.toml``.
+
+Example::
+
+    [profiles.prod]
+    broker = "amqps://mq.example.com"
+    user = "admin"
+    password_file = "~/.config/qpidtools/prod.password"
+    ssl_trustfile = "/etc/pki/tls/certs/ca-bundle.crt"
+    timeout = 5
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from qpidtools.errors import ConfigError
+
+PROFILE_KEYS: dict[str, type | tuple[type, ...]] = {
+    "broker": str,
+    "user": str,
+    "password_file": str,
+    "timeout": (int, float),
+    "sasl_mechanism": str,
+    "sasl_service_name": str,
+    "ssl_certificate": str,
+    "ssl_key": str,
+    "ssl_trustfile": str,
+    "ssl_no_verify": bool,
+}
+
+
+def config_path() -> Path:
+    """Where the profiles live: ``$XDG_CONFIG_HOME`` or ``~/.config``, then ``qpidtools``."""
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "qpidtools" / "config.toml"
+
+
+def load_profile(name: str | None) -> dict[str, Any]:
+    """The settings of profile ``name``; ``{}`` when no profile is asked for."""
+    if not name:
+        return {}
+    path = config_path()
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ConfigError(f"profile {name!r} asked for, but {path} does not exist") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror}") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: {error}") from None
+    profiles = document.get("profiles", {})
+    if name not in profiles:
+        known = ", ".join(sorted(profiles)) or "none"
+        raise ConfigError(f"{path}: no profile {name!r} (profiles: {known})")
+    profile = profiles[name]
+    for key, value in profile.items():
+        expected = PROFILE_KEYS.get(key)
+        if expected is None or not isinstance(value, expected):
+            problem = "unknown key" if expected is None else "wrong type for"
+            raise ConfigError(f"{path}, line {_line_of(text, key)}: {problem} {key!r}")
+    return dict(profile)
+
+
+def _line_of(text: str, key: str) -> int:
+    match = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else 0
