@@ -1,0 +1,46 @@
+"""Run the CLIs in-process, as a user would from a shell, and capture what they print."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import click
+import pytest
+
+from qpidtools.cli import config, ha
+from qpidtools.cli.common import run
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Exit status and output of one run of a tool."""
+
+    code: int
+    out: str
+    err: str
+
+
+Tool = Callable[..., Outcome]
+
+
+def _tool(command: click.Command, prog: str, capsys: pytest.CaptureFixture[str]) -> Tool:
+    def invoke(*args: str) -> Outcome:
+        capsys.readouterr()
+        code = run(command, prog, list(args))
+        captured = capsys.readouterr()
+        return Outcome(code, captured.out, captured.err)
+
+    return invoke
+
+
+@pytest.fixture
+def qpid_config(capsys: pytest.CaptureFixture[str]) -> Tool:
+    """``qpid_config("-b", addr, "queues")`` runs qpid-config and returns its Outcome."""
+    return _tool(config.cli, "qpid-config", capsys)
+
+
+@pytest.fixture
+def qpid_ha(capsys: pytest.CaptureFixture[str]) -> Tool:
+    """``qpid_ha("status", "-b", addr)`` runs qpid-ha and returns its Outcome."""
+    return _tool(ha.cli, "qpid-ha", capsys)
