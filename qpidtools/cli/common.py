@@ -43,6 +43,20 @@ def _option(*decls: str, **attrs: Any) -> Decorator:
     return click.option(*decls, expose_value=False, callback=_remember, **attrs)
 
 
+def _timeout_option(*short: str) -> Decorator:
+    """``--timeout``, optionally with a short alias (classic qpid-config has ``-t``)."""
+    return _option(
+        *short,
+        "--timeout",
+        type=click.FloatRange(min=0),
+        metavar="SECONDS",
+        help="Seconds to wait for the connection and for each broker call "
+        "(default 10; 0 waits forever).",
+    )
+
+
+_TIMEOUT = _timeout_option()
+
 CONNECTION_OPTIONS: tuple[Decorator, ...] = (
     _option(
         "-b",
@@ -51,13 +65,7 @@ CONNECTION_OPTIONS: tuple[Decorator, ...] = (
         help="Broker address: [user/password@]host[:port] or amqp[s]://[user[:password]@]"
         "host[:port]. Default: $QPIDTOOLS_BROKER, the profile's broker, or localhost.",
     ),
-    _option(
-        "--timeout",
-        type=click.FloatRange(min=0),
-        metavar="SECONDS",
-        help="Seconds to wait for the connection and for each broker call "
-        "(default 10; 0 waits forever).",
-    ),
+    _TIMEOUT,
     _option("--user", metavar="NAME", help="User name for SASL authentication."),
     _option(
         "--password-file",
@@ -120,11 +128,18 @@ OUTPUT_OPTIONS: tuple[Decorator, ...] = (
 )
 
 
-def shared_options(*extra: Decorator) -> Decorator:
-    """Attach the connection and output options (and ``extra``) to a group or command."""
+def shared_options(*extra: Decorator, timeout_short: str | None = None) -> Decorator:
+    """Attach the connection and output options (and ``extra``) to a group or command.
+
+    ``timeout_short`` gives ``--timeout`` a short alias such as ``-t`` for one tool only.
+    """
+    connection = CONNECTION_OPTIONS
+    if timeout_short:
+        alias = _timeout_option(timeout_short)
+        connection = tuple(alias if option is _TIMEOUT else option for option in connection)
 
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
-        for option in reversed((*CONNECTION_OPTIONS, *extra, *OUTPUT_OPTIONS)):
+        for option in reversed((*connection, *extra, *OUTPUT_OPTIONS)):
             function = option(function)
         return function
 
