@@ -1,0 +1,1 @@
+"""Documentation generated from the Click definitions (see ``python -m qpidtools.generate``)."""

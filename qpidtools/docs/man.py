@@ -1,0 +1,312 @@
+"""Man pages: the commands and options from the Click definitions, plus written sections.
+
+Everything a command definition says (usage, help, options, choices, defaults) is read from
+Click, so the pages cannot drift from ``--help``; what Click cannot know (description,
+examples, exit status, environment, files) is written here once for both tools.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import textwrap
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import click
+
+from qpidtools import __version__
+from qpidtools.profiles import PROFILE_KEYS
+
+
+@dataclass(frozen=True)
+class Page:
+    """What is written by hand for one tool."""
+
+    summary: str
+    description: tuple[str, ...]
+    examples: tuple[tuple[str, str], ...]  # (what it does, command line)
+    failure: str  # what exit status 1 means for this tool
+    see_also: tuple[str, ...]
+
+
+_SHARED_DESCRIPTION = (
+    "It speaks QMF version 2 over AMQP 1.0 (python-qpid-proton), so the broker needs "
+    "AMQP 1.0 enabled. Output is plain text for people, or one JSON document with --json "
+    "for scripts; messages go to standard error, prefixed with the program name.",
+    "The options under OPTIONS may stand anywhere on the command line, before or after "
+    "the command; given twice, the last one wins. Each setting comes from the command "
+    "line, else the environment, else the profile chosen with --profile or "
+    "$QPIDTOOLS_PROFILE (see FILES), else the default.",
+    "A password is never needed on the command line: give it in $QPIDTOOLS_PASSWORD or "
+    "in a file named with --password-file. Passwords are masked wherever an address is "
+    "shown. The classic address forms user/password@host:port and "
+    "amqp://user:password@host:port still work.",
+)
+
+PAGES: dict[str, Page] = {
+    "qpid-config": Page(
+        summary="manage queues, exchanges and bindings on a qpidd broker",
+        description=(
+            "qpid-config lists, creates and deletes the queues, exchanges and bindings of an "
+            "Apache Qpid C++ broker (qpidd), reads and sets its log level, reloads its ACL "
+            "file and shuts it down.",
+            *_SHARED_DESCRIPTION,
+        ),
+        examples=(
+            ("List the queues of the local broker:", "qpid-config queues"),
+            (
+                "Create a durable queue that drops its oldest messages beyond 10000:",
+                "qpid-config add queue orders --durable --max-queue-count 10000 "
+                "--limit-policy ring",
+            ),
+            ("Create a topic exchange:", "qpid-config add exchange topic events"),
+            ("Bind the queue to it with a binding key:", "qpid-config bind events orders 'eu.#'"),
+            (
+                "List the exchanges of a remote broker as JSON:",
+                "qpid-config -b mq1 exchanges --json",
+            ),
+            (
+                "Use the broker, user and CA of profile prod, password from a file:",
+                "qpid-config --profile prod --password-file ~/.prod-password queues",
+            ),
+        ),
+        failure="the broker could not be reached, did not answer in time, or refused the "
+        "request; or nothing matched the names given",
+        see_also=("qpid-ha(1)", "qpidd(1)"),
+    ),
+    "qpid-ha": Page(
+        summary="inspect and control high availability on qpidd brokers",
+        description=(
+            "qpid-ha reports and changes the HA (high availability) state of Apache Qpid C++ "
+            "brokers (qpidd) in a cluster: it checks that a broker answers, shows and tests "
+            "its HA status, promotes a backup to primary and replicates a queue from "
+            "another broker.",
+            *_SHARED_DESCRIPTION,
+        ),
+        examples=(
+            ("Show the HA status of the local broker:", "qpid-ha status"),
+            (
+                "Succeed only if a backup is ready to take over:",
+                "qpid-ha status --expect ready -b backup1:5672",
+            ),
+            ("Check that a broker answers:", "qpid-ha ping -b backup1:5672"),
+            (
+                "Promote a backup (as a cluster manager does):",
+                "qpid-ha promote -b backup1 --cluster-manager",
+            ),
+            ("Show the HA settings of a broker:", "qpid-ha query -b backup1"),
+        ),
+        failure="the broker could not be reached, did not answer in time, or refused the "
+        "request; or its status did not match --expect",
+        see_also=("qpid-config(1)", "qpidd(1)"),
+    ),
+}
+
+_ENVIRONMENT = (
+    ("QPIDTOOLS_BROKER", "The broker address when -b/--broker is not given."),
+    ("QPIDTOOLS_PROFILE", "The profile to use when --profile is not given."),
+    ("QPIDTOOLS_USER", "The user name when --user is not given."),
+    (
+        "QPIDTOOLS_PASSWORD",
+        "The password when --password-file is not given. Unlike a password in the broker "
+        "address, it is not visible in the process list.",
+    ),
+    ("NO_COLOR", "When set, to any value, output has no colour (as --no-color)."),
+    (
+        "XDG_CONFIG_HOME",
+        "Where the configuration directory is; ~/.config when unset or empty.",
+    ),
+)
+
+_EXAMPLE_PROFILE = (
+    "[profiles.prod]",
+    'broker = "amqps://mq.example.com"',
+    'user = "admin"',
+    'password_file = "~/.config/qpidtools/prod.password"',
+    'ssl_trustfile = "/etc/pki/tls/certs/ca-bundle.crt"',
+    "timeout = 5",
+)
+
+# -- roff ------------------------------------------------------------------------------------
+
+_OPTION_WORD = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*")
+_TOKEN = re.compile(r"(\s+|[,/|\[\]])")
+_METAVAR = re.compile(r"[A-Z][A-Z0-9_]*(?:\.\.\.)?")
+
+
+def _roff(text: str, hyphens: bool = False) -> str:
+    """Escape text for roff: backslashes, non-ASCII, and hyphens that are typed as minus signs.
+
+    With ``hyphens`` every hyphen is one (command and option names, values); otherwise only
+    those of option names within prose (``--durable``), so that words like "ring-strict" in
+    running text stay hyphenated words.
+    """
+    text = text.replace("\\", "\\e")
+    if hyphens:
+        text = text.replace("-", "\\-")
+    else:
+        text = _OPTION_WORD.sub(lambda match: match[0].replace("-", "\\-"), text)
+    return "".join(char if ord(char) < 128 else f"\\[u{ord(char):04X}]" for char in text)
+
+
+def _text_line(text: str) -> str:
+    """A text line roff will not mistake for a request (leading ``.`` or ``'``)."""
+    return f"\\&{text}" if text.startswith((".", "'")) else text
+
+
+def _styled(usage: str) -> str:
+    """Options in bold, metavars in italics, the rest escaped as typed text."""
+    pieces = []
+    for token in _TOKEN.split(usage):
+        escaped = _roff(token, hyphens=True)
+        if token.startswith("-"):
+            escaped = f"\\fB{escaped}\\fR"
+        elif _METAVAR.fullmatch(token):
+            escaped = f"\\fI{escaped}\\fR"
+        pieces.append(escaped)
+    return "".join(pieces)
+
+
+def _paragraphs(help_text: str | None) -> Iterator[list[str]]:
+    """Roff lines for Click help text: paragraphs filled, ``\\b`` blocks kept as written."""
+    text = inspect.cleandoc(help_text or "").split("\f", 1)[0]
+    for block in re.split(r"\n\s*\n", text):
+        if not block.strip():
+            continue
+        if block.startswith("\b"):
+            rows = [_text_line(_roff(row)) for row in block.splitlines()[1:]]
+            yield [".nf", *rows, ".fi"]
+        else:
+            yield [_text_line(_roff(" ".join(block.split())))]
+
+
+def _prose(paragraphs: Iterable[str]) -> list[str]:
+    lines: list[str] = []
+    for paragraph in paragraphs:
+        lines += [".PP", *(line for part in _paragraphs(paragraph) for line in part)]
+    return lines
+
+
+def _continued(rows: list[str]) -> list[str]:
+    """Shell lines, each but the last ending in a backslash continuation."""
+    return [f"{row} \\" for row in rows[:-1]] + rows[-1:]
+
+
+def _tagged(tag: str, body: str) -> list[str]:
+    return [".TP", _text_line(tag), _text_line(_roff(" ".join(body.split())))]
+
+
+# -- the page --------------------------------------------------------------------------------
+
+
+def _subcommands(ctx: click.Context) -> Iterator[click.Context]:
+    """Every command below ``ctx``, depth first, in the order ``--help`` lists them."""
+    group = ctx.command
+    if not isinstance(group, click.Group):
+        return
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        if command is None or command.hidden:
+            continue
+        sub_ctx = _context(command, name, ctx)
+        yield sub_ctx
+        yield from _subcommands(sub_ctx)
+
+
+def _context(command: click.Command, name: str, parent: click.Context | None) -> click.Context:
+    """A context as Click makes one to run ``command`` (help option names included)."""
+    return click.Context(command, info_name=name, parent=parent, **command.context_settings)
+
+
+def _usage(ctx: click.Context) -> str:
+    pieces = " ".join(ctx.command.collect_usage_pieces(ctx))
+    return f"\\fB{_roff(ctx.command_path, hyphens=True)}\\fR {_styled(pieces)}"
+
+
+def _options(ctx: click.Context, exclude: frozenset[str] = frozenset()) -> list[str]:
+    lines = []
+    for param in ctx.command.get_params(ctx):
+        record = param.get_help_record(ctx)
+        if record is None or param.name in exclude:
+            continue
+        lines += _tagged(_styled(record[0]), record[1])
+    return lines
+
+
+def _command_section(ctx: click.Context, shared: frozenset[str]) -> list[str]:
+    lines = [".SS", _text_line(_usage(ctx))]
+    for paragraph in _paragraphs(ctx.command.help):
+        lines += [".PP", *paragraph]
+    return lines + _options(ctx, exclude=shared)
+
+
+def render_man_page(prog: str, command: click.Command) -> str:
+    """The man page of ``prog`` (section 1) as roff text."""
+    page = PAGES[prog]
+    root = _context(command, prog, None)
+    shared = frozenset(param.name or "" for param in command.get_params(root))
+    commands = list(_subcommands(root))
+    lines = [
+        '.\\" Generated from the Click definitions by "python -m qpidtools.generate".',
+        '.\\" Do not edit: change the commands or qpidtools/docs/man.py and regenerate.',
+        f'.TH {_roff(prog.upper(), hyphens=True)} 1 "" "qpidtools {__version__}" "User Commands"',
+        ".nh",  # neither hyphenate nor justify: names and addresses must stay whole
+        ".ad l",
+        ".SH NAME",
+        f"{_roff(prog, hyphens=True)} \\- {_roff(page.summary)}",
+        ".SH SYNOPSIS",
+    ]
+    for ctx in commands or [root]:
+        if not isinstance(ctx.command, click.Group) or ctx is root:
+            lines += [".PP", _text_line(_usage(ctx))]
+    lines += [".SH DESCRIPTION", *_prose(page.description)]
+    if commands:
+        lines.append(".SH COMMANDS")
+        for ctx in commands:
+            lines += _command_section(ctx, shared)
+    lines += [
+        ".SH OPTIONS",
+        ".PP",
+        "These options are accepted by every command, anywhere on the line.",
+        *_options(root),
+        ".SH EXAMPLES",
+    ]
+    for what, example in page.examples:
+        rows = textwrap.wrap(
+            example, 72, break_long_words=False, break_on_hyphens=False, subsequent_indent="    "
+        )
+        lines += [".PP", _roff(what), ".RS 4", ".nf"]
+        lines += [_text_line(_roff(row, hyphens=True)) for row in _continued(rows)]
+        lines += [".fi", ".RE"]
+    lines += [
+        ".SH EXIT STATUS",
+        *_tagged("\\fB0\\fR", "Success."),
+        *_tagged("\\fB1\\fR", page.failure[0].upper() + page.failure[1:] + "."),
+        *_tagged("\\fB2\\fR", "Usage error: the command line or the configuration is wrong."),
+        *_tagged("\\fB130\\fR", "Interrupted (Ctrl-C)."),
+        ".SH ENVIRONMENT",
+    ]
+    for variable, meaning in _ENVIRONMENT:
+        lines += _tagged(f"\\fB{_roff(variable)}\\fR", meaning)
+    lines += [
+        ".SH FILES",
+        ".TP",
+        "\\fI$XDG_CONFIG_HOME/qpidtools/config.toml\\fR, "
+        "by default \\fI~/.config/qpidtools/config.toml\\fR",
+        "Broker profiles, one TOML table [profiles.\\fINAME\\fR] each, chosen with "
+        "\\fB\\-\\-profile\\fR \\fINAME\\fR. Keys: "
+        + ", ".join(f"\\fB{_roff(key, hyphens=True)}\\fR" for key in PROFILE_KEYS)
+        + ". For example:",
+        ".RS",
+        ".nf",
+        *(_text_line(_roff(row)) for row in _EXAMPLE_PROFILE),
+        ".fi",
+        ".RE",
+        ".SH SEE ALSO",
+        ", ".join(
+            f"\\fB{_roff(name, hyphens=True)}\\fR({section}"
+            for name, section in (ref.split("(", 1) for ref in page.see_also)
+        ),
+    ]
+    return "\n".join(lines) + "\n"

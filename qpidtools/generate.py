@@ -1,0 +1,79 @@
+"""Regenerate the shell completion scripts and man pages from the live Click definitions.
+
+    python -m qpidtools.generate          # rewrite completions/ and man/
+    python -m qpidtools.generate --check  # exit 1, naming the stale files, if any is out of date
+
+The files are committed so that packagers need not run the tools to install them; the tests
+fail when a command changed and the files were not regenerated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+from click.shell_completion import get_completion_class
+
+from qpidtools.docs.man import render_man_page
+
+ROOT = Path(__file__).resolve().parent.parent
+SHELLS = {"bash": "bash", "zsh": "zsh", "fish": "fish"}  # shell name -> file suffix
+
+
+def tools() -> dict[str, click.Command]:
+    """The command-line tools by program name."""
+    from qpidtools.cli import config, ha
+
+    return {"qpid-config": config.cli, "qpid-ha": ha.cli}
+
+
+def completion_script(command: click.Command, prog: str, shell: str) -> str:
+    """Click's ``*_source`` output: the script only calls back into ``prog`` on each TAB."""
+    shell_class = get_completion_class(shell)
+    if shell_class is None:
+        raise ValueError(f"Click has no completion for {shell!r}")
+    complete_var = f"_{prog.replace('-', '_').upper()}_COMPLETE"
+    completer = shell_class(command, {}, prog, complete_var)
+    # The template directly: BashComplete.source() also probes the local bash's version.
+    return shell_class.source_template % completer.source_vars()
+
+
+def outputs() -> Iterator[tuple[Path, str]]:
+    """Every generated file (relative to the repository) with the text it should have."""
+    for prog, command in tools().items():
+        for shell, suffix in SHELLS.items():
+            yield Path("completions") / f"{prog}.{suffix}", completion_script(command, prog, shell)
+        yield Path("man") / f"{prog}.1", render_man_page(prog, command)
+
+
+def stale(root: Path = ROOT) -> list[Path]:
+    """The generated files that are missing or differ from what the definitions give."""
+    return [
+        path
+        for path, text in outputs()
+        if not (root / path).is_file() or (root / path).read_text() != text
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qpidtools.generate", description=__doc__)
+    parser.add_argument("--check", action="store_true", help="only report stale files")
+    arguments = parser.parse_args(argv)
+    if arguments.check:
+        out_of_date = stale()
+        for path in out_of_date:
+            print(f"stale: {path} (run python -m qpidtools.generate)", file=sys.stderr)
+        return 1 if out_of_date else 0
+    for path, text in outputs():
+        target = ROOT / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+        print(target.relative_to(ROOT))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
