@@ -19,6 +19,7 @@ from qpidtools.errors import AddressError
 
 AMQP_PORT = 5672
 AMQPS_PORT = 5671
+_URL_PROTOCOLS = ("tcp", "ssl", "rdma")  # the transports of qpidd's own URLs
 
 _FORM = re.compile(
     r"""^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?
@@ -68,8 +69,12 @@ class BrokerAddress:
         return f"{scheme}{self.user}{secret}@{self.host_port}"
 
 
-def parse_address(text: str) -> BrokerAddress:
-    """Parse a broker address; raise :class:`AddressError` (a usage error) when malformed."""
+def parse_address(text: str, default_port: int | None = None) -> BrokerAddress:
+    """Parse a broker address; raise :class:`AddressError` (a usage error) when malformed.
+
+    ``default_port`` replaces the AMQP default when the text names no port (qpid-ha takes it
+    from the broker's qpidd.conf).
+    """
     stripped = text.strip()
     match = _FORM.match(stripped)
     if not stripped or match is None:
@@ -82,11 +87,34 @@ def parse_address(text: str) -> BrokerAddress:
     host, port = _split_hostport(match["hostport"], text)
     return BrokerAddress(
         host=host or "localhost",
-        port=port if port is not None else (AMQPS_PORT if tls else AMQP_PORT),
+        port=port if port is not None else (default_port or (AMQPS_PORT if tls else AMQP_PORT)),
         tls=tls,
         user=user,
         password=password,
     )
+
+
+def parse_brokers_url(url: str) -> list[BrokerAddress]:
+    """The brokers of an HA brokers URL, ``amqp:tcp:h1:p1,tcp:h2:p2`` (``ssl:`` means TLS).
+
+    This is qpidd's own URL syntax (``Url::str()``), not the address syntax above: each entry
+    is ``[protocol:]host[:port]`` and the ``amqp:`` prefix comes once. An empty URL (a
+    standalone broker) has no brokers.
+    """
+    text = url.strip()
+    for prefix in ("amqps:", "amqp:"):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+            break
+    brokers = []
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        protocol, colon, rest = entry.partition(":")
+        if not colon or protocol not in _URL_PROTOCOLS:
+            protocol, rest = "tcp", entry
+        host, port = _split_hostport(rest, url)
+        tls = protocol == "ssl"
+        brokers.append(BrokerAddress(host, port or (AMQPS_PORT if tls else AMQP_PORT), tls))
+    return brokers
 
 
 def _split_userinfo(userinfo: str | None, url_form: bool) -> tuple[str | None, str | None]:

@@ -8,11 +8,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from typing import Any
 
-from qpidtools.errors import BrokerError, ConnectError, HaNotLoadedError, UsageError
+from qpidtools.address import BrokerAddress
+from qpidtools.errors import (
+    BrokerError,
+    ConnectError,
+    HaNotLoadedError,
+    QpidToolsError,
+    UsageError,
+)
 from qpidtools.model import Binding, Exchange, HaBroker, Queue
 from qpidtools.qmf import ACL_OBJECT, BROKER_OBJECT, HA_BROKER_OBJECT, QmfClient, QmfObject
 from qpidtools.transport import Connection, ConnectionSettings
@@ -167,3 +175,30 @@ class Broker:
             if error.error_code == 1 and HA_BROKER_OBJECT in error.error_text:
                 raise HaNotLoadedError(self.address) from error
             raise
+
+
+def ha_broker_at(settings: ConnectionSettings) -> HaBroker:
+    """The HA broker object of the broker ``settings`` point to, over a connection of its own."""
+    with Broker.connect(settings) as broker:
+        return broker.ha_broker()
+
+
+def ha_brokers(
+    settings: ConnectionSettings, addresses: Sequence[BrokerAddress]
+) -> list[HaBroker | QpidToolsError]:
+    """The HA broker object of each address, or the error that stopped us getting it.
+
+    Every broker gets its own connection (``settings`` with the address swapped in) and its
+    own thread, so a broker that never answers costs one timeout, not one per broker behind it.
+    """
+    if not addresses:
+        return []
+
+    def fetch(address: BrokerAddress) -> HaBroker | QpidToolsError:
+        try:
+            return ha_broker_at(settings.for_address(address))
+        except QpidToolsError as error:
+            return error
+
+    with ThreadPoolExecutor(max_workers=len(addresses)) as pool:
+        return list(pool.map(fetch, addresses))

@@ -178,7 +178,8 @@ def invocation(
 ) -> Invocation:
     """Resolve what the user asked for: command line > environment > profile > ``fallback``.
 
-    ``fallback`` holds defaults from elsewhere (qpid-ha's qpidd.conf). Raises
+    ``fallback`` holds defaults from elsewhere (qpid-ha's qpidd.conf): any setting below, plus
+    ``password`` and ``port`` (used when the broker address names none). Raises
     :class:`UsageError` for contradictions, before anything connects.
     """
     typed = given(ctx)
@@ -193,7 +194,7 @@ def invocation(
         return defaults.get(name)
 
     broker_text = typed.get("broker_addr") or pick("broker", "QPIDTOOLS_BROKER") or "localhost"
-    address = parse_address(str(broker_text))
+    address = parse_address(str(broker_text), default_port=defaults.get("port"))
     password = _password(typed, defaults)
     address = address.with_credentials(pick("user", "QPIDTOOLS_USER"), password)
 
@@ -234,7 +235,8 @@ def _password(typed: Mapping[str, Any], profile: Mapping[str, Any]) -> str | Non
         return os.environ["QPIDTOOLS_PASSWORD"]
     if profile.get("password_file"):
         return _read_password(profile["password_file"])
-    return None
+    password = profile.get("password")  # only a fallback has one (qpid-ha's qpidd.conf)
+    return None if password is None else str(password)
 
 
 def _read_password(path: str) -> str:
