@@ -32,10 +32,16 @@ DEFAULT_TIMEOUT = 10.0
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    """Record an option only where the user gave it, so later levels override earlier ones."""
+    """Record an option only where the user gave it, so later levels override earlier ones.
+
+    A repeatable option (``multiple=True``) collects its values from every level instead.
+    """
     source = ctx.get_parameter_source(param.name or "")
     if param.name and source == click.core.ParameterSource.COMMANDLINE:
-        ctx.find_root().meta.setdefault(_GIVEN, {})[param.name] = value
+        typed = ctx.find_root().meta.setdefault(_GIVEN, {})
+        if getattr(param, "multiple", False):
+            value = (*typed.get(param.name, ()), *value)
+        typed[param.name] = value
     return value
 
 
