@@ -56,18 +56,45 @@ def load_profile(name: str | None) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: {error}") from None
     profiles = document.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ConfigError(f"{_where(path, text, 'profiles')}: 'profiles' is not a table")
     if name not in profiles:
         known = ", ".join(sorted(profiles)) or "none"
         raise ConfigError(f"{path}: no profile {name!r} (profiles: {known})")
     profile = profiles[name]
+    if not isinstance(profile, dict):
+        raise ConfigError(
+            f"{_where(path, text, 'profiles', name)}: profile {name!r} is not a table"
+        )
     for key, value in profile.items():
         expected = PROFILE_KEYS.get(key)
         if expected is None or not isinstance(value, expected):
             problem = "unknown key" if expected is None else "wrong type for"
-            raise ConfigError(f"{path}, line {_line_of(text, key)}: {problem} {key!r}")
+            where = _where(path, text, "profiles", name, key)
+            raise ConfigError(f"{where}: {problem} {key!r} in profile {name!r}")
     return dict(profile)
 
 
-def _line_of(text: str, key: str) -> int:
-    match = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else 0
+def _where(path: Path, text: str, *key: str) -> str:
+    """``FILE, line N`` of the line that sets the dotted ``key``, or of its nearest table.
+
+    tomllib reports no positions, so the lines are scanned: the table header plus the
+    line's own (dotted) key must spell ``key``, so the same key in another profile is not
+    the one blamed.
+    """
+    table: tuple[str, ...] = ()
+    lines: dict[tuple[str, ...], int] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if header := re.match(r"\s*\[+([^\]]+)\]", line):
+            table = _dotted(header[1])
+            lines.setdefault(table, number)
+        elif assignment := re.match(r"\s*([^=#\[]+?)\s*=", line):
+            lines.setdefault((*table, *_dotted(assignment[1])), number)
+    for length in range(len(key), 0, -1):
+        if key[:length] in lines:
+            return f"{path}, line {lines[key[:length]]}"
+    return str(path)
+
+
+def _dotted(name: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip("\"'") for part in name.split("."))
