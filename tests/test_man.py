@@ -134,7 +134,7 @@ def test_hostile_help_texts_are_escaped() -> None:
     ).stdout
     plain = re.sub(".\b", "", rendered)  # drop grotty's overstriking (bold, underline)
     assert ".TH not a request" in plain and "C:\\DIR" in plain and ".keep" in plain
-    assert "\"path\" \u2014 with \\fB." in plain
+    assert '"path" \u2014 with \\fB.' in plain
 
 
 @pytest.mark.parametrize("path", sorted(MAN_PAGES), ids=str)
