@@ -193,7 +193,7 @@ def query(ctx: click.Context, every_broker: bool) -> None:
     show_query(options, _survey(options.settings, every_broker))
 
 
-@cli.command(hidden=True)
+@cli.command()
 @_COMMON
 @click.pass_context
 def promote(ctx: click.Context) -> None:
@@ -210,7 +210,7 @@ def promote(ctx: click.Context) -> None:
         broker.promote()
 
 
-@cli.command("help", hidden=True)
+@cli.command("help")
 @_COMMON
 @click.pass_context
 def help_(ctx: click.Context) -> None:
@@ -218,7 +218,7 @@ def help_(ctx: click.Context) -> None:
     click.echo(_listing(ctx))
 
 
-@cli.command("help-all", hidden=True)
+@cli.command("help-all")
 @_COMMON
 @click.pass_context
 def help_all(ctx: click.Context) -> None:
