@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from urllib.parse import unquote
 
 from qpidtools.errors import AddressError
@@ -40,7 +40,7 @@ class BrokerAddress:
     port: int = AMQP_PORT
     tls: bool = False
     user: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # repr() shows up in tracebacks
 
     @property
     def host_port(self) -> str:
@@ -120,15 +120,23 @@ def parse_brokers_url(url: str) -> list[BrokerAddress]:
 def _split_userinfo(userinfo: str | None, url_form: bool) -> tuple[str | None, str | None]:
     if userinfo is None:
         return None, None
-    for separator in (":", "/"):
-        if separator in userinfo:
-            user, password = userinfo.split(separator, 1)
-            break
-    else:
-        user, password = userinfo, None
+    user, _, password = _split_credentials(userinfo)
     if url_form:
         return unquote(user), None if password is None else unquote(password)
     return user, password
+
+
+def _split_credentials(userinfo: str) -> tuple[str, str, str | None]:
+    """User, separator and password, split at the *first* ``:`` or ``/``.
+
+    A user name has neither, a password may have both: splitting at a later one would take
+    part of the password for the user name, and print it.
+    """
+    cuts = [index for index in (userinfo.find(":"), userinfo.find("/")) if index >= 0]
+    if not cuts:
+        return userinfo, "", None
+    cut = min(cuts)
+    return userinfo[:cut], userinfo[cut], userinfo[cut + 1 :]
 
 
 def _split_hostport(hostport: str, original: str) -> tuple[str, int | None]:
@@ -152,10 +160,8 @@ def mask(text: str) -> str:
     match = _FORM.match(text.strip())
     if match is None or match["userinfo"] is None:
         return text
-    userinfo = match["userinfo"]
-    for separator in (":", "/"):
-        if separator in userinfo:
-            user = userinfo.split(separator, 1)[0]
-            prefix = f"{match['scheme']}://" if match["scheme"] else ""
-            return f"{prefix}{user}{separator}***@{match['hostport']}"
-    return text
+    user, separator, password = _split_credentials(match["userinfo"])
+    if password is None:
+        return text
+    prefix = f"{match['scheme']}://" if match["scheme"] else ""
+    return f"{prefix}{user}{separator}***@{match['hostport']}"
