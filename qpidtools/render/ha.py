@@ -144,7 +144,9 @@ def _query_rich(survey: Survey) -> RenderableType:
     panels = []
     for address, found in survey.entries:
         if isinstance(found, QpidToolsError):
-            panels.append(Panel(_styled(found), title=address, border_style=ERROR_STYLE))
+            panels.append(
+                Panel(_styled(found), title=address, title_align="left", border_style=ERROR_STYLE)
+            )
         else:
             panels.append(Panel(_query_grid(found), title=address, title_align="left"))
     return Group(*panels)
