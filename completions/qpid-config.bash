@@ -1,11 +1,13 @@
 _qpid_config_completion() {
     local IFS=$'\n'
-    local response
+    local response type value
 
-    response=$(env COMP_WORDS="${COMP_WORDS[*]}" COMP_CWORD=$COMP_CWORD _QPID_CONFIG_COMPLETE=bash_complete $1)
+    # The line up to the cursor rather than COMP_WORDS, which bash splits at ':' too.
+    response=$(env COMP_LINE="${COMP_LINE:0:COMP_POINT}" COMP_WORDBREAKS="$COMP_WORDBREAKS" \
+_QPID_CONFIG_COMPLETE=bash_complete "$1" 2>/dev/null)
 
     for completion in $response; do
-        IFS=',' read type value <<< "$completion"
+        IFS=',' read -r type value <<< "$completion"
 
         if [[ $type == 'dir' ]]; then
             COMPREPLY=()
@@ -14,7 +16,7 @@ _qpid_config_completion() {
             COMPREPLY=()
             compopt -o default
         elif [[ $type == 'plain' ]]; then
-            COMPREPLY+=($value)
+            COMPREPLY+=("$value")
         fi
     done
 

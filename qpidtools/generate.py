@@ -15,12 +15,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import click
-from click.shell_completion import get_completion_class
+from click.shell_completion import FishComplete, ShellComplete, ZshComplete
 
+from qpidtools.cli.completion import BashComplete
 from qpidtools.docs.man import render_man_page
 
 ROOT = Path(__file__).resolve().parent.parent
-SHELLS = {"bash": "bash", "zsh": "zsh", "fish": "fish"}  # shell name -> file suffix
+SHELLS: dict[str, type[ShellComplete]] = {
+    "bash": BashComplete,
+    "zsh": ZshComplete,
+    "fish": FishComplete,
+}
 
 
 def tools() -> dict[str, click.Command]:
@@ -32,9 +37,7 @@ def tools() -> dict[str, click.Command]:
 
 def completion_script(command: click.Command, prog: str, shell: str) -> str:
     """Click's ``*_source`` output: the script only calls back into ``prog`` on each TAB."""
-    shell_class = get_completion_class(shell)
-    if shell_class is None:
-        raise ValueError(f"Click has no completion for {shell!r}")
+    shell_class = SHELLS[shell]
     complete_var = f"_{prog.replace('-', '_').upper()}_COMPLETE"
     completer = shell_class(command, {}, prog, complete_var)
     # The template directly: BashComplete.source() also probes the local bash's version.
@@ -44,8 +47,8 @@ def completion_script(command: click.Command, prog: str, shell: str) -> str:
 def outputs() -> Iterator[tuple[Path, str]]:
     """Every generated file (relative to the repository) with the text it should have."""
     for prog, command in tools().items():
-        for shell, suffix in SHELLS.items():
-            yield Path("completions") / f"{prog}.{suffix}", completion_script(command, prog, shell)
+        for shell in SHELLS:
+            yield Path("completions") / f"{prog}.{shell}", completion_script(command, prog, shell)
         yield Path("man") / f"{prog}.1", render_man_page(prog, command)
 
 

@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.shell_completion import add_completion_class
 
 from qpidtools import __version__
 from qpidtools.address import parse_address
+from qpidtools.cli.completion import BashComplete
 from qpidtools.errors import QpidToolsError, UsageError
 from qpidtools.profiles import load_profile
 from qpidtools.transport import ConnectionSettings
@@ -29,6 +31,8 @@ Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 _GIVEN = "qpidtools.given"
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 DEFAULT_TIMEOUT = 10.0
+
+add_completion_class(BashComplete, "bash")  # reads the line as typed: see BashComplete
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:

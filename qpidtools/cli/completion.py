@@ -12,16 +12,23 @@ the broker is asked in a background thread, whatever has not answered within
 
 Nothing here imports proton or rich until a broker is actually asked: fixed values complete
 at the speed of ``--help``.
+
+For bash, Click's script is replaced by :class:`BashComplete` (``common`` registers it under
+Click's name ``bash``), because bash splits its ``COMP_WORDS`` at ``:`` too: ``-b host:5672``
+would reach the tool as ``-b host : 5672`` and every position after it would be wrong.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import ClassVar
 
 import click
-from click.shell_completion import CompletionItem
+from click import shell_completion
+from click.shell_completion import CompletionItem, split_arg_string
 
 from qpidtools.model import EXCHANGE_TYPES, HA_STATUSES, LIMIT_POLICIES, REPLICATE_LEVELS
 
@@ -96,3 +103,63 @@ def _query(ctx: click.Context, kind: str) -> list[str]:
         objects = broker.queues() if kind == "queues" else broker.exchanges()
         own_reply_queue = broker.connection.reply_to
     return [obj.name for obj in objects if obj.name != own_reply_queue]
+
+
+_SOURCE_BASH = """\
+%(complete_func)s() {
+    local IFS=$'\\n'
+    local response type value
+
+    # The line up to the cursor rather than COMP_WORDS, which bash splits at ':' too.
+    response=$(env COMP_LINE="${COMP_LINE:0:COMP_POINT}" COMP_WORDBREAKS="$COMP_WORDBREAKS" \\
+%(complete_var)s=bash_complete "$1" 2>/dev/null)
+
+    for completion in $response; do
+        IFS=',' read -r type value <<< "$completion"
+
+        if [[ $type == 'dir' ]]; then
+            COMPREPLY=()
+            compopt -o dirnames
+        elif [[ $type == 'file' ]]; then
+            COMPREPLY=()
+            compopt -o default
+        elif [[ $type == 'plain' ]]; then
+            COMPREPLY+=("$value")
+        fi
+    done
+
+    return 0
+}
+
+%(complete_func)s_setup() {
+    complete -o nosort -F %(complete_func)s %(prog_name)s
+}
+
+%(complete_func)s_setup;
+"""
+
+
+class BashComplete(shell_completion.BashComplete):
+    """Click's bash completion, reading the line as typed instead of bash's ``COMP_WORDS``."""
+
+    source_template: ClassVar[str] = _SOURCE_BASH
+
+    def get_completion_args(self) -> tuple[list[str], str]:
+        line = os.environ["COMP_LINE"]
+        words = split_arg_string(line)
+        incomplete = words.pop() if words and not line[-1:].isspace() else ""
+        return words[1:], incomplete
+
+    def get_completions(self, args: list[str], incomplete: str) -> list[CompletionItem]:
+        """Trim what bash keeps: it replaces only the part of the word after its last ``:``."""
+        items = super().get_completions(args, incomplete)
+        value = incomplete.partition("=")[2] if incomplete.startswith("-") else incomplete
+        if ":" not in os.environ.get("COMP_WORDBREAKS", "") or ":" not in value:
+            return items
+        kept = value[: value.rindex(":") + 1]
+        return [
+            CompletionItem(item.value[len(kept) :], item.type, item.help)
+            if item.type == "plain" and str(item.value).startswith(kept)
+            else item
+            for item in items
+        ]
