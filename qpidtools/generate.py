@@ -28,8 +28,11 @@ SHELLS: dict[str, type[ShellComplete]] = {
 }
 
 
+PROGRAMS = ("qpid-config", "qpid-ha")
+
+
 def tools() -> dict[str, click.Command]:
-    """The command-line tools by program name."""
+    """The command-line tools by program name (imported when needed: they change often)."""
     from qpidtools.cli import config, ha
 
     return {"qpid-config": config.cli, "qpid-ha": ha.cli}
@@ -44,12 +47,29 @@ def completion_script(command: click.Command, prog: str, shell: str) -> str:
     return shell_class.source_template % completer.source_vars()
 
 
+def targets() -> list[Path]:
+    """Every generated file, relative to the repository (known without importing the CLIs)."""
+    return [
+        path
+        for prog in PROGRAMS
+        for path in (
+            *(Path("completions") / f"{prog}.{shell}" for shell in SHELLS),
+            Path("man") / f"{prog}.1",
+        )
+    ]
+
+
+def render(path: Path) -> str:
+    """The text the generated file ``path`` should have."""
+    prog, _, kind = path.name.partition(".")
+    command = tools()[prog]
+    return render_man_page(prog, command) if kind == "1" else completion_script(command, prog, kind)
+
+
 def outputs() -> Iterator[tuple[Path, str]]:
-    """Every generated file (relative to the repository) with the text it should have."""
-    for prog, command in tools().items():
-        for shell in SHELLS:
-            yield Path("completions") / f"{prog}.{shell}", completion_script(command, prog, shell)
-        yield Path("man") / f"{prog}.1", render_man_page(prog, command)
+    """Every generated file with the text it should have."""
+    for path in targets():
+        yield path, render(path)
 
 
 def stale(root: Path = ROOT) -> list[Path]:
