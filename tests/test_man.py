@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import pytest
 
-from qpidtools.docs.man import PAGES, _roff, render_man_page
+from qpidtools.docs.man import PAGES, render_man_page, roff, subcommands
 from qpidtools.generate import ROOT, render, targets, tools
 
 MAN_PAGES = [path for path in targets() if path.suffix == ".1"]
@@ -30,17 +30,6 @@ SECTIONS = (
 )
 
 
-def _walk(ctx: click.Context) -> list[click.Context]:
-    """``ctx`` and the contexts of every command below it."""
-    found = [ctx]
-    if isinstance(ctx.command, click.Group):
-        for name in ctx.command.list_commands(ctx):
-            command = ctx.command.get_command(ctx, name)
-            assert command is not None
-            found += _walk(click.Context(command, info_name=name, parent=ctx))
-    return found
-
-
 @pytest.mark.parametrize("path", sorted(MAN_PAGES), ids=str)
 def test_committed_man_page_is_current(path: Path) -> None:
     committed = ROOT / path
@@ -54,12 +43,13 @@ def test_page_has_every_section_command_and_option(prog: str) -> None:
     text = render_man_page(prog, tools()[prog])
     headings = [line.removeprefix(".SH ") for line in text.splitlines() if line.startswith(".SH")]
     assert [heading for heading in headings if heading in SECTIONS] == list(SECTIONS)
-    for ctx in _walk(click.Context(tools()[prog], info_name=prog)):
-        assert _roff(ctx.command_path, hyphens=True) in text
+    root = click.Context(tools()[prog], info_name=prog)
+    for ctx in [root, *subcommands(root)]:
+        assert roff(ctx.command_path, hyphens=True) in text
         for param in ctx.command.params:
             if isinstance(param, click.Option) and not param.hidden:
                 for flag in param.opts:
-                    assert _roff(flag, hyphens=True) in text, (ctx.command_path, flag)
+                    assert roff(flag, hyphens=True) in text, (ctx.command_path, flag)
 
 
 def _parse_strictly(prog: str, args: list[str]) -> click.Context:
@@ -85,10 +75,10 @@ def test_examples_are_valid_command_lines(prog: str, example: str) -> None:
 
 
 def test_roff_escapes() -> None:
-    assert _roff("a\\b") == "a\\eb"
-    assert _roff("use --no-color, not ring-strict") == "use \\-\\-no\\-color, not ring-strict"
-    assert _roff("qpid-ha", hyphens=True) == "qpid\\-ha"
-    assert _roff("colour \u2014 \u00e9") == "colour \\[u2014] \\[u00E9]"
+    assert roff("a\\b") == "a\\eb"
+    assert roff("use --no-color, not ring-strict") == "use \\-\\-no\\-color, not ring-strict"
+    assert roff("qpid-ha", hyphens=True) == "qpid\\-ha"
+    assert roff("colour \u2014 \u00e9") == "colour \\[u2014] \\[u00E9]"
 
 
 def _hostile_command() -> click.Group:

@@ -135,7 +135,7 @@ _TOKEN = re.compile(r"(\s+|[,/|\[\]])")
 _METAVAR = re.compile(r"[A-Z][A-Z0-9_]*(?:\.\.\.)?")
 
 
-def _roff(text: str, hyphens: bool = False) -> str:
+def roff(text: str, hyphens: bool = False) -> str:
     """Escape text for roff: backslashes, non-ASCII, and hyphens that are typed as minus signs.
 
     With ``hyphens`` every hyphen is one (command and option names, values); otherwise only
@@ -159,7 +159,7 @@ def _styled(usage: str) -> str:
     """Options in bold, metavars in italics, the rest escaped as typed text."""
     pieces = []
     for token in _TOKEN.split(usage):
-        escaped = _roff(token, hyphens=True)
+        escaped = roff(token, hyphens=True)
         if token.startswith("-"):
             escaped = f"\\fB{escaped}\\fR"
         elif _METAVAR.fullmatch(token):
@@ -175,10 +175,10 @@ def _paragraphs(help_text: str | None) -> Iterator[list[str]]:
         if not block.strip():
             continue
         if block.startswith("\b"):
-            rows = [_text_line(_roff(row)) for row in block.splitlines()[1:]]
+            rows = [_text_line(roff(row)) for row in block.splitlines()[1:]]
             yield [".nf", *rows, ".fi"]
         else:
-            yield [_text_line(_roff(" ".join(block.split())))]
+            yield [_text_line(roff(" ".join(block.split())))]
 
 
 def _prose(paragraphs: Iterable[str]) -> list[str]:
@@ -194,13 +194,13 @@ def _continued(rows: list[str]) -> list[str]:
 
 
 def _tagged(tag: str, body: str) -> list[str]:
-    return [".TP", _text_line(tag), _text_line(_roff(" ".join(body.split())))]
+    return [".TP", _text_line(tag), _text_line(roff(" ".join(body.split())))]
 
 
 # -- the page --------------------------------------------------------------------------------
 
 
-def _subcommands(ctx: click.Context) -> Iterator[click.Context]:
+def subcommands(ctx: click.Context) -> Iterator[click.Context]:
     """Every command below ``ctx``, depth first, in the order ``--help`` lists them."""
     group = ctx.command
     if not isinstance(group, click.Group):
@@ -211,7 +211,7 @@ def _subcommands(ctx: click.Context) -> Iterator[click.Context]:
             continue
         sub_ctx = _context(command, name, ctx)
         yield sub_ctx
-        yield from _subcommands(sub_ctx)
+        yield from subcommands(sub_ctx)
 
 
 def _context(command: click.Command, name: str, parent: click.Context | None) -> click.Context:
@@ -221,7 +221,7 @@ def _context(command: click.Command, name: str, parent: click.Context | None) ->
 
 def _usage(ctx: click.Context) -> str:
     pieces = " ".join(ctx.command.collect_usage_pieces(ctx))
-    return f"\\fB{_roff(ctx.command_path, hyphens=True)}\\fR {_styled(pieces)}"
+    return f"\\fB{roff(ctx.command_path, hyphens=True)}\\fR {_styled(pieces)}"
 
 
 def _options(ctx: click.Context, exclude: frozenset[str] = frozenset()) -> list[str]:
@@ -246,15 +246,15 @@ def render_man_page(prog: str, command: click.Command) -> str:
     page = PAGES[prog]
     root = _context(command, prog, None)
     shared = frozenset(param.name or "" for param in command.get_params(root))
-    commands = list(_subcommands(root))
+    commands = list(subcommands(root))
     lines = [
         '.\\" Generated from the Click definitions by "python -m qpidtools.generate".',
         '.\\" Do not edit: change the commands or qpidtools/docs/man.py and regenerate.',
-        f'.TH {_roff(prog.upper(), hyphens=True)} 1 "" "qpidtools {__version__}" "User Commands"',
+        f'.TH {roff(prog.upper(), hyphens=True)} 1 "" "qpidtools {__version__}" "User Commands"',
         ".nh",  # neither hyphenate nor justify: names and addresses must stay whole
         ".ad l",
         ".SH NAME",
-        f"{_roff(prog, hyphens=True)} \\- {_roff(page.summary)}",
+        f"{roff(prog, hyphens=True)} \\- {roff(page.summary)}",
         ".SH SYNOPSIS",
     ]
     for ctx in commands or [root]:
@@ -276,8 +276,8 @@ def render_man_page(prog: str, command: click.Command) -> str:
         rows = textwrap.wrap(
             example, 72, break_long_words=False, break_on_hyphens=False, subsequent_indent="    "
         )
-        lines += [".PP", _roff(what), ".RS 4", ".nf"]
-        lines += [_text_line(_roff(row, hyphens=True)) for row in _continued(rows)]
+        lines += [".PP", roff(what), ".RS 4", ".nf"]
+        lines += [_text_line(roff(row, hyphens=True)) for row in _continued(rows)]
         lines += [".fi", ".RE"]
     lines += [
         ".SH EXIT STATUS",
@@ -288,7 +288,7 @@ def render_man_page(prog: str, command: click.Command) -> str:
         ".SH ENVIRONMENT",
     ]
     for variable, meaning in _ENVIRONMENT:
-        lines += _tagged(f"\\fB{_roff(variable)}\\fR", meaning)
+        lines += _tagged(f"\\fB{roff(variable)}\\fR", meaning)
     lines += [
         ".SH FILES",
         ".TP",
@@ -296,16 +296,16 @@ def render_man_page(prog: str, command: click.Command) -> str:
         "by default \\fI~/.config/qpidtools/config.toml\\fR",
         "Broker profiles, one TOML table [profiles.\\fINAME\\fR] each, chosen with "
         "\\fB\\-\\-profile\\fR \\fINAME\\fR. Keys: "
-        + ", ".join(f"\\fB{_roff(key, hyphens=True)}\\fR" for key in PROFILE_KEYS)
+        + ", ".join(f"\\fB{roff(key, hyphens=True)}\\fR" for key in PROFILE_KEYS)
         + ". For example:",
         ".RS",
         ".nf",
-        *(_text_line(_roff(row)) for row in _EXAMPLE_PROFILE),
+        *(_text_line(roff(row)) for row in _EXAMPLE_PROFILE),
         ".fi",
         ".RE",
         ".SH SEE ALSO",
         ", ".join(
-            f"\\fB{_roff(name, hyphens=True)}\\fR({section}"
+            f"\\fB{roff(name, hyphens=True)}\\fR({section}"
             for name, section in (ref.split("(", 1) for ref in page.see_also)
         ),
     ]
