@@ -198,6 +198,26 @@ SPECIAL_ARGUMENTS = frozenset(option.key for option in QUEUE_OPTIONS + EXCHANGE_
 }
 
 
+def present_options(options: tuple[Option, ...], obj: Queue | Exchange) -> list[tuple[Option, Any]]:
+    """The options an existing queue or exchange was created with, in the table's order.
+
+    ``durable`` and ``alternate-exchange`` come from the object itself (qpidd consumes those
+    keys); every other option is present when its key is among the object's arguments.
+    """
+    present = []
+    value: Any
+    for option in options:
+        if option.key == "durable":
+            found, value = obj.durable, True
+        elif option.key == "alternate-exchange":
+            found, value = bool(obj.alternate_exchange), obj.alternate_exchange
+        else:
+            found, value = option.key in obj.arguments, obj.arguments.get(option.key)
+        if found:
+            present.append((option, value))
+    return present
+
+
 def _reference(value: Any) -> str | None:
     """A QMF reference (``{_object_name: ...}``) as the referred object's own name."""
     if isinstance(value, dict) and "_object_name" in value:
