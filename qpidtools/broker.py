@@ -102,8 +102,27 @@ class Broker:
             arguments["options"] = dict(options)
         self._call_broker("delete", arguments)
 
-    def add_queue(self, name: str, properties: Mapping[str, Any]) -> None:
+    def add_queue(
+        self, name: str, properties: Mapping[str, Any], replicate_from: str | None = None
+    ) -> None:
+        """Create a queue; with ``replicate_from``, then replicate it from that broker.
+
+        If replication cannot start, the new queue is force-deleted again, so a failure
+        leaves the broker as it was (the classic tool left the queue behind).
+        """
         self.create("queue", name, properties)
+        if replicate_from is None:
+            return
+        try:
+            self.replicate(replicate_from, name)
+        except QpidToolsError as error:
+            try:
+                self.delete_queue(name, if_empty=False, if_unused=False)
+            except QpidToolsError as cleanup:
+                raise QpidToolsError(
+                    f"{error}; queue {name!r} was created but deleting it again failed: {cleanup}"
+                ) from error
+            raise QpidToolsError(f"{error} (queue {name!r} was not kept)") from error
 
     def delete_queue(self, name: str, if_empty: bool = True, if_unused: bool = True) -> None:
         """Delete a queue; by default only when it is empty and has no consumers."""
