@@ -1,20 +1,589 @@
-"""qpid-config: placeholder until the command set lands."""
+"""qpid-config: list and change queues, exchanges and bindings of a qpidd broker.
+
+Command lines, exit codes and text output follow the classic Python 2 tool. Like it, every
+option may stand anywhere on the line: each command carries all qpid-config options, those
+that do not concern it hidden from its help (and a warning says they were ignored). The
+queue and exchange options are generated from :data:`qpidtools.model.QUEUE_OPTIONS` and
+:data:`~qpidtools.model.EXCHANGE_OPTIONS`.
+"""
 
 from __future__ import annotations
 
+import re
 import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 import click
 
-from qpidtools.cli.common import CONTEXT_SETTINGS, run, shared_options, version_option
+from qpidtools.broker import Broker, binding_name
+from qpidtools.cli.common import (
+    CONTEXT_SETTINGS,
+    Decorator,
+    Invocation,
+    invocation,
+    remembered_option,
+    run,
+    shared_options,
+    version_option,
+)
+from qpidtools.errors import BrokerError, QpidToolsError, UsageError
+from qpidtools.model import (
+    EXCHANGE_OPTIONS,
+    LIMIT_POLICIES,
+    QUEUE_OPTIONS,
+    Exchange,
+    Kind,
+    Option,
+)
+from qpidtools.qmf import ACL_OBJECT
+from qpidtools.render import Mode, classic, console, documents, mode_for, print_json, print_lines
+
+PROG = "qpid-config"
+
+# -- options -------------------------------------------------------------------------------
+
+#: qpid-config's own options that the model's tables do not describe, by parameter name.
+_OWN_OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
+    "broker_addr": (
+        ("-a", "--broker-addr"),
+        {"metavar": "ADDRESS", "help": "Broker address, as -b (wins over -b)."},
+    ),
+    "ha_admin": (
+        ("--ha-admin",),
+        {"is_flag": True, "default": None, "help": "Allow connecting to an HA backup broker."},
+    ),
+    "recursive": (
+        ("-r", "--recursive"),
+        {"is_flag": True, "default": None, "help": "Show the bindings of each queue or exchange."},
+    ),
+    "ignore_default": (
+        ("--ignore-default",),
+        {"is_flag": True, "default": None, "help": "Leave out the default exchange ('')."},
+    ),
+    "argument": (
+        ("--argument",),
+        {
+            "multiple": True,
+            "metavar": "NAME=VALUE",
+            "help": "A property to send (repeatable): VALUE is sent as an integer if it is one; "
+            "NAME alone sends a null value.",
+        },
+    ),
+    "start_replica": (
+        ("--start-replica",),
+        {
+            "metavar": "URL",
+            "help": "Then replicate the queue from the same-named queue at the broker at URL "
+            "(the queue is deleted again if that fails).",
+        },
+    ),
+    "force": (
+        ("--force",),
+        {"is_flag": True, "default": None, "help": "Delete even if in use or not empty."},
+    ),
+    "force_if_not_empty": (
+        ("--force-if-not-empty",),
+        {"is_flag": True, "default": None, "help": "Delete even if not empty."},
+    ),
+    "force_if_used": (
+        ("--force-if-used",),
+        {"is_flag": True, "default": None, "help": "Delete even if it has consumers."},
+    ),
+    "file": (
+        ("-f", "--file"),
+        {"metavar": "FILE", "help": "XML exchange: read the XQuery from FILE ('-': stdin)."},
+    ),
+    "show_property": (
+        ("--show-property",),
+        {
+            "multiple": True,
+            "metavar": "PROPERTY",
+            "help": "Show this property as a column (repeatable).",
+        },
+    ),
+}
+_GLOBAL = ("broker_addr", "ha_admin")
+_MODEL_OPTIONS = {option.param: option for option in (*QUEUE_OPTIONS, *EXCHANGE_OPTIONS)}
+_UNSENT_POLICIES = ("none", "ring-strict")  # --limit-policy values that send no property
 
 
-@click.group(context_settings=CONTEXT_SETTINGS, invoke_without_command=True)
-@shared_options()
+def _model_attrs(option: Option) -> dict[str, Any]:
+    """Click attributes for an option of the model's tables."""
+    if option.kind is Kind.FLAG:
+        return {"is_flag": True, "default": None, "help": option.help}
+    if option.choices:
+        kind: click.ParamType[Any] = click.Choice(option.choices)
+    elif option.kind is Kind.INT:
+        kind = click.IntRange(min=0)
+    else:
+        kind = click.STRING
+    return {"type": kind, "metavar": option.metavar or None, "help": option.help}
+
+
+def _declaration(name: str) -> tuple[tuple[str, ...], dict[str, Any]]:
+    if name in _OWN_OPTIONS:
+        return _OWN_OPTIONS[name]
+    option = _MODEL_OPTIONS[name]
+    return (f"--{option.flag}",), _model_attrs(option)
+
+
+_ALL_OPTIONS = (*_GLOBAL, *_MODEL_OPTIONS, *(n for n in _OWN_OPTIONS if n not in _GLOBAL))
+
+
+def options(*shown: str) -> Decorator:
+    """The shared options, ``-t``, and every qpid-config option: ``shown`` ones in the help."""
+    visible = {*_GLOBAL, *shown}
+    own = []
+    for name in _ALL_OPTIONS:
+        decls, attrs = _declaration(name)
+        own.append(remembered_option(*decls, hidden=name not in visible, **attrs))
+    return shared_options(*own, timeout_short="-t")
+
+
+def _params(option_table: Iterable[Option]) -> tuple[str, ...]:
+    return tuple(option.param for option in option_table)
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def warn(text: str) -> None:
+    """A warning line on stderr; the command goes on."""
+    click.echo(f"{PROG}: warning: {text}", err=True)
+
+
+def _start(ctx: click.Context) -> Invocation:
+    """Resolve the options, and warn about those that mean nothing to this command."""
+    inv = invocation(ctx)
+    typed = inv.options or {}
+    for param in ctx.command.params:
+        if getattr(param, "hidden", False) and param.name in typed:
+            flag = max(param.opts, key=len)
+            where = " ".join(ctx.command_path.split()[1:]) or "the overview"
+            warn(f"{flag} does not apply to '{where}' and was ignored")
+    return inv
+
+
+def _typed(inv: Invocation) -> Mapping[str, Any]:
+    return inv.options or {}
+
+
+def _show(inv: Invocation, view: str, *data: Any) -> None:
+    """Print ``data`` with the function named ``view`` of the renderer for the output mode.
+
+    :mod:`~qpidtools.render.classic`, :mod:`~qpidtools.render.documents` and
+    :mod:`~qpidtools.render.table` each have one function per view, with the same arguments
+    (the Rich one takes the console first).
+    """
+    mode = mode_for(inv)
+    if mode is Mode.JSON:
+        print_json(getattr(documents, view)(*data))
+    elif mode is Mode.RICH:
+        from qpidtools.render import table
+
+        getattr(table, view)(console(inv), *data)
+    else:
+        print_lines(getattr(classic, view)(*data))
+
+
+_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
+
+
+def parse_arguments(pairs: Sequence[str]) -> dict[str, Any]:
+    """``--argument NAME=VALUE`` pairs: integers as ``int``, ``NAME`` alone as ``None``."""
+    properties: dict[str, Any] = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not name:
+            raise UsageError(f"--argument {pair!r}: the property name is missing")
+        if not equals:
+            properties[name] = None
+        else:
+            properties[name] = int(value) if _INTEGER.fullmatch(value) else value
+    return properties
+
+
+def properties(option_table: Iterable[Option], typed: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``create`` properties for the options given; warn about those qpidd never gets."""
+    result = parse_arguments(typed.get("argument", ()))
+    dropped = []
+    for option in option_table:
+        value = typed.get(option.param)
+        if value is None:
+            continue
+        if option.store_only and not typed.get("durable"):
+            dropped.append(f"--{option.flag}")
+        elif option.choices == LIMIT_POLICIES and value in _UNSENT_POLICIES:
+            if value == "ring-strict":
+                warn("--limit-policy ring-strict is not supported by qpidd; no limit policy set")
+        else:
+            result[option.key] = 1 if option.kind is Kind.FLAG else value
+    if dropped:
+        warn(f"{', '.join(dropped)}: store options apply to durable queues only; not sent")
+    return result
+
+
+def header_match(conditions: Sequence[str]) -> dict[str, str] | None:
+    """``all|any K=V ...`` after a binding key: the headers-binding arguments, or ``None``."""
+    if not conditions:
+        return None
+    operator, pairs = conditions[0], conditions[1:]
+    if operator not in ("all", "any"):
+        raise UsageError(
+            f"a headers binding needs 'all' or 'any' before its conditions, not {operator!r}"
+        )
+    if not pairs:
+        raise UsageError(f"a headers binding needs conditions K=V after {operator!r}")
+    match: dict[str, str] = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not name or not equals:
+            raise UsageError(f"a headers binding condition must be K=V, not {pair!r}")
+        match[name] = value
+    match["x-match"] = operator
+    return match
+
+
+def read_xquery(path: str | None) -> str | None:
+    """The XQuery of an xml-exchange binding, read before connecting (``-`` is stdin)."""
+    if path is None:
+        return None
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text()
+    except OSError as error:
+        raise UsageError(f"cannot read the XQuery file {path}: {error.strerror}") from None
+
+
+def binding_arguments(
+    exchange: Exchange | None, match: dict[str, str] | None, xquery: str | None
+) -> dict[str, Any]:
+    """What the exchange's type needs: header conditions, an XQuery, or nothing."""
+    if exchange is None:
+        return {}  # the broker reports the missing exchange
+    if exchange.type == "headers":
+        if match is None:
+            raise UsageError(
+                f"binding to headers exchange {exchange.name!r} needs 'all' or 'any' and "
+                "conditions K=V after the binding key"
+            )
+        return match
+    if exchange.type == "xml":
+        if xquery is None:
+            raise UsageError(f"binding to xml exchange {exchange.name!r} needs -f FILE (or -f -)")
+        return {"xquery": xquery}
+    if match is not None or xquery is not None:
+        warn(f"conditions and -f apply to headers and xml exchanges; ignored for {exchange.type}")
+    return {}
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+class ObjectTypeGroup(click.Group):
+    """``add``/``del``: ``queue`` and ``exchange`` have commands of their own, any other word
+    is a QMF object type (``topic``, ``link``, ``bridge`` ...) for the generic command."""
+
+    def __init__(self, *args: Any, generic: Callable[[str], click.Command], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.generic = generic
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return super().get_command(ctx, cmd_name) or self.generic(cmd_name)
+
+
+@click.group(
+    context_settings=CONTEXT_SETTINGS,
+    invoke_without_command=True,
+    epilog="Options may stand before or after the command words, as with the classic tool.",
+)
+@options()
 @version_option()
-def cli() -> None:
-    """Manage queues, exchanges and bindings on a qpidd broker."""
+@click.pass_context
+def cli(ctx: click.Context) -> int:
+    """Manage queues, exchanges and bindings of a qpidd broker.
+
+    \b
+    Usage (the classic command lines):
+      qpid-config [OPTIONS]
+      qpid-config [OPTIONS] exchanges [filter-string]
+      qpid-config [OPTIONS] queues    [filter-string]
+      qpid-config [OPTIONS] add exchange <type> <name> [AddExchangeOptions]
+      qpid-config [OPTIONS] del exchange <name>
+      qpid-config [OPTIONS] add queue <name> [AddQueueOptions]
+      qpid-config [OPTIONS] del queue <name> [DelQueueOptions]
+      qpid-config [OPTIONS] bind   <exchange-name> <queue-name> [binding-key]
+                <for type xml>     [-f -|filename]
+                <for type header>  [all|any] k1=v1 [, k2=v2...]
+      qpid-config [OPTIONS] unbind <exchange-name> <queue-name> [binding-key]
+      qpid-config [OPTIONS] reload-acl
+      qpid-config [OPTIONS] add <type> <name> [--argument <property-name>=<property-value>]
+      qpid-config [OPTIONS] del <type> <name>
+      qpid-config [OPTIONS] list <type> [--show-property <property-name>]
+      qpid-config [OPTIONS] log [<logstring>]
+      qpid-config [OPTIONS] shutdown
+
+    \b
+    Examples:
+      qpid-config add queue q --durable --max-queue-size 100000 --limit-policy ring
+      qpid-config add exchange direct d -a localhost:5672
+      qpid-config exchanges -r -b 10.1.1.7:10000
+      qpid-config queues -b guest/guest@broker-host:10000 --json
+
+    Without a command: the number of exchanges by type and of queues. Text in a pipe is the
+    classic layout; a terminal gets tables; --json gives one JSON document.
+    """
+    if ctx.invoked_subcommand is not None:
+        return 0
+    inv = _start(ctx)
+    with Broker.connect(inv.settings) as broker:
+        exchanges, queues = broker.exchanges(), broker.queues()
+    _show(inv, "overview", exchanges, queues)
+    return 0
+
+
+@cli.command("queues", context_settings=CONTEXT_SETTINGS)
+@options("recursive", "ignore_default")
+@click.argument("pattern", metavar="[FILTER]", default="", required=False)
+@click.pass_context
+def queues_command(ctx: click.Context, pattern: str) -> int:
+    """List the queues whose name contains FILTER; -r lists their bindings.
+
+    Exit status 1 when FILTER matches no queue (0 with -r), as the classic tool.
+    """
+    inv = _start(ctx)
+    recursive = inv.flag("recursive")
+    with Broker.connect(inv.settings) as broker:
+        queues = [queue for queue in broker.queues() if pattern in queue.name]
+        bindings = broker.bindings() if recursive else []
+    if recursive:
+        if inv.flag("ignore_default"):
+            bindings = [binding for binding in bindings if binding.exchange]
+        _show(inv, "queue_bindings", queues, bindings)
+        return 0
+    _show(inv, "queues", queues)
+    return 0 if queues else 1
+
+
+@cli.command("exchanges", context_settings=CONTEXT_SETTINGS)
+@options("recursive", "ignore_default")
+@click.argument("pattern", metavar="[FILTER]", default="", required=False)
+@click.pass_context
+def exchanges_command(ctx: click.Context, pattern: str) -> int:
+    """List the exchanges whose name contains FILTER; -r lists their bindings.
+
+    Exit status 1 when FILTER matches no exchange (0 with -r), as the classic tool.
+    """
+    inv = _start(ctx)
+    recursive, skip_default = inv.flag("recursive"), inv.flag("ignore_default")
+    with Broker.connect(inv.settings) as broker:
+        exchanges = [
+            exchange
+            for exchange in broker.exchanges()
+            if pattern in exchange.name and (exchange.name or not skip_default)
+        ]
+        bindings = broker.bindings() if recursive else []
+    if recursive:
+        _show(inv, "exchange_bindings", exchanges, bindings)
+        return 0
+    _show(inv, "exchanges", exchanges)
+    return 0 if exchanges else 1
+
+
+def _generic_add(type_name: str) -> click.Command:
+    @click.command(type_name, context_settings=CONTEXT_SETTINGS)
+    @options("argument")
+    @click.argument("name")
+    @click.pass_context
+    def add_object(ctx: click.Context, name: str) -> None:
+        inv = _start(ctx)
+        created = parse_arguments(_typed(inv).get("argument", ()))
+        with Broker.connect(inv.settings) as broker:
+            broker.create(type_name, name, created, strict=False)
+
+    add_object.help = f"Create the {type_name} NAME; its properties come from --argument."
+    return add_object
+
+
+def _generic_delete(type_name: str) -> click.Command:
+    @click.command(type_name, context_settings=CONTEXT_SETTINGS)
+    @options()
+    @click.argument("name")
+    @click.pass_context
+    def delete_object(ctx: click.Context, name: str) -> None:
+        inv = _start(ctx)
+        with Broker.connect(inv.settings) as broker:
+            broker.delete(type_name, name, {})
+
+    delete_object.help = f"Delete the {type_name} NAME."
+    return delete_object
+
+
+@cli.group("add", cls=ObjectTypeGroup, generic=_generic_add, context_settings=CONTEXT_SETTINGS)
+@options()
+def add() -> None:
+    """Create a queue, an exchange, or any QMF object: add TYPE NAME --argument K=V ..."""
+
+
+@cli.group("del", cls=ObjectTypeGroup, generic=_generic_delete, context_settings=CONTEXT_SETTINGS)
+@options()
+def delete() -> None:
+    """Delete a queue, an exchange, or any QMF object: del TYPE NAME."""
+
+
+@add.command("queue", context_settings=CONTEXT_SETTINGS)
+@options(*_params(QUEUE_OPTIONS), "argument", "start_replica")
+@click.argument("name")
+@click.pass_context
+def add_queue(ctx: click.Context, name: str) -> None:
+    """Create the queue NAME."""
+    inv = _start(ctx)
+    created = properties(QUEUE_OPTIONS, _typed(inv))
+    source = _typed(inv).get("start_replica")
+    with Broker.connect(inv.settings) as broker:
+        broker.add_queue(name, created, replicate_from=source)
+
+
+@add.command("exchange", context_settings=CONTEXT_SETTINGS)
+@options(*_params(EXCHANGE_OPTIONS), "argument")
+@click.argument("exchange_type", metavar="TYPE")
+@click.argument("name")
+@click.pass_context
+def add_exchange(ctx: click.Context, exchange_type: str, name: str) -> None:
+    """Create the exchange NAME of TYPE: direct, fanout, topic, headers or xml."""
+    inv = _start(ctx)
+    created = properties(EXCHANGE_OPTIONS, _typed(inv))
+    with Broker.connect(inv.settings) as broker:
+        broker.add_exchange(exchange_type, name, created)
+
+
+@delete.command("queue", context_settings=CONTEXT_SETTINGS)
+@options("force", "force_if_not_empty", "force_if_used")
+@click.argument("name")
+@click.pass_context
+def delete_queue(ctx: click.Context, name: str) -> None:
+    """Delete the queue NAME, by default only if it is empty and has no consumers."""
+    inv = _start(ctx)
+    force = inv.flag("force")
+    with Broker.connect(inv.settings) as broker:
+        broker.delete_queue(
+            name,
+            if_empty=not (force or inv.flag("force_if_not_empty")),
+            if_unused=not (force or inv.flag("force_if_used")),
+        )
+
+
+@delete.command("exchange", context_settings=CONTEXT_SETTINGS)
+@options()
+@click.argument("name")
+@click.pass_context
+def delete_exchange(ctx: click.Context, name: str) -> None:
+    """Delete the exchange NAME."""
+    inv = _start(ctx)
+    with Broker.connect(inv.settings) as broker:
+        broker.delete_exchange(name)
+
+
+@cli.command("bind", context_settings=CONTEXT_SETTINGS)
+@options("file")
+@click.argument("exchange")
+@click.argument("queue")
+@click.argument("key", default="", required=False)
+@click.argument("conditions", nargs=-1, metavar="[all|any K=V ...]")
+@click.pass_context
+def bind(
+    ctx: click.Context, exchange: str, queue: str, key: str, conditions: tuple[str, ...]
+) -> None:
+    """Bind QUEUE to EXCHANGE with KEY.
+
+    A headers exchange needs 'all' or 'any' and conditions K=V after the key; an xml exchange
+    needs -f FILE with the XQuery ('-f -' reads it from stdin).
+    """
+    inv = _start(ctx)
+    binding_name(exchange, queue, key)  # usage errors before connecting
+    match, xquery = header_match(conditions), read_xquery(_typed(inv).get("file"))
+    with Broker.connect(inv.settings) as broker:
+        arguments = binding_arguments(broker.exchange(exchange), match, xquery)
+        broker.bind(exchange, queue, key, arguments)
+
+
+@cli.command("unbind", context_settings=CONTEXT_SETTINGS)
+@options()
+@click.argument("exchange")
+@click.argument("queue")
+@click.argument("key", default="", required=False)
+@click.argument("ignored", nargs=-1, metavar="[all|any K=V ...]")
+@click.pass_context
+def unbind(
+    ctx: click.Context, exchange: str, queue: str, key: str, ignored: tuple[str, ...]
+) -> None:
+    """Remove the binding of QUEUE to EXCHANGE with KEY (conditions are not needed)."""
+    inv = _start(ctx)
+    binding_name(exchange, queue, key)
+    with Broker.connect(inv.settings) as broker:
+        broker.unbind(exchange, queue, key)
+
+
+@cli.command("list", context_settings=CONTEXT_SETTINGS)
+@options("show_property")
+@click.argument("type_name", metavar="TYPE")
+@click.pass_context
+def list_objects(ctx: click.Context, type_name: str) -> None:
+    """List the broker's objects of a QMF class: queue, exchange, binding, connection,
+    session, link, bridge, subscription, topic ..."""
+    inv = _start(ctx)
+    wanted = _typed(inv).get("show_property", ())
+    with Broker.connect(inv.settings) as broker:
+        found = broker.objects(type_name.lower())
+    columns, missing = classic.list_columns(type_name, found, wanted)
+    if mode_for(inv) is not Mode.PLAIN:  # the classic text has these lines on stdout
+        for name in missing:
+            warn(f"no such property {name!r} for type {type_name!r}")
+    _show(inv, "objects", type_name, found, columns, missing)
+
+
+@cli.command("log", context_settings=CONTEXT_SETTINGS)
+@options()
+@click.argument("level", required=False)
+@click.pass_context
+def log(ctx: click.Context, level: str | None) -> None:
+    """Show the broker's log level, or set it: e.g. 'info+,debug+:Broker,trace+:Queue'."""
+    inv = _start(ctx)
+    with Broker.connect(inv.settings) as broker:
+        if level is not None:
+            broker.set_log_level(level)
+            return
+        current = broker.log_level()
+    _show(inv, "log_level", current)
+
+
+@cli.command("reload-acl", context_settings=CONTEXT_SETTINGS)
+@options()
+@click.pass_context
+def reload_acl(ctx: click.Context) -> None:
+    """Make the broker read its ACL file again."""
+    inv = _start(ctx)
+    with Broker.connect(inv.settings) as broker:
+        try:
+            broker.reload_acl()
+        except BrokerError as error:
+            if error.error_code == 1 and ACL_OBJECT in error.error_text:
+                raise QpidToolsError("the ACL module is not loaded in the broker") from error
+            raise
+
+
+@cli.command("shutdown", context_settings=CONTEXT_SETTINGS)
+@options()
+@click.pass_context
+def shutdown(ctx: click.Context) -> None:
+    """Stop the broker (the lost connection afterwards is the expected outcome)."""
+    inv = _start(ctx)
+    with Broker.connect(inv.settings) as broker:
+        broker.shutdown()
 
 
 def main() -> None:
-    sys.exit(run(cli, "qpid-config"))
+    sys.exit(run(cli, PROG))

@@ -1,0 +1,145 @@
+"""``--json`` documents of qpid-config: one JSON object per run, with stable keys.
+
+Numbers stay numbers and booleans booleans; every string the broker sent is text. Keys:
+
+``queues``
+    ``{"queues": [QUEUE, ...]}``; QUEUE is ``{"name", "durable", "auto_delete", "exclusive",
+    "alternate_exchange" (null when none), "arguments" ({key: value} as stored by qpidd),
+    "options" ({flag: value} for the qpid-config options the arguments stand for, e.g.
+    ``{"max-queue-size": 1000, "durable": true}``; flags have the value ``true``),
+    "statistics" ({"msgDepth": n, "consumerCount": n, ...})}``. With ``-r`` each QUEUE also
+    has ``"bindings": [{"exchange", "key", "arguments"}, ...]`` (``""`` is the default
+    exchange). A filter that matches nothing gives ``{"queues": []}`` and exit status 1.
+``exchanges``
+    ``{"exchanges": [EXCHANGE, ...]}``; EXCHANGE is ``{"name", "type", "durable",
+    "auto_delete", "alternate_exchange", "arguments", "options", "statistics"}`` and with
+    ``-r`` ``"bindings": [{"queue", "key", "arguments"}, ...]`` (``queue`` is null when the
+    binding's queue is unknown).
+overview (no command)
+    ``{"exchanges": {"total": n, "types": {type: n}}, "queues": {"total": n, "durable": n,
+    "non_durable": n}}``.
+``list TYPE``
+    ``{"type": TYPE, "properties": [column, ...], "missing": [property, ...],
+    "objects": [{column: value}, ...]}``; references are given as the referred object's name,
+    a property an object lacks is null.
+``log``
+    ``{"level": "info+"}``.
+
+Commands that change the broker print nothing, in JSON as in text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from qpidtools.model import (
+    EXCHANGE_OPTIONS,
+    QUEUE_OPTIONS,
+    Binding,
+    Exchange,
+    Kind,
+    Option,
+    Queue,
+    present_options,
+)
+from qpidtools.qmf import QmfObject
+from qpidtools.render.classic import cell_value, exchange_type_counts, grouped
+
+
+def _options(options: tuple[Option, ...], obj: Queue | Exchange) -> dict[str, Any]:
+    return {
+        option.flag: True if option.kind is Kind.FLAG else value
+        for option, value in present_options(options, obj)
+    }
+
+
+def queue(queue: Queue) -> dict[str, Any]:
+    return {
+        "name": queue.name,
+        "durable": queue.durable,
+        "auto_delete": queue.auto_delete,
+        "exclusive": queue.exclusive,
+        "alternate_exchange": queue.alternate_exchange,
+        "arguments": queue.arguments,
+        "options": _options(QUEUE_OPTIONS, queue),
+        "statistics": queue.statistics,
+    }
+
+
+def exchange(exchange: Exchange) -> dict[str, Any]:
+    return {
+        "name": exchange.name,
+        "type": exchange.type,
+        "durable": exchange.durable,
+        "auto_delete": exchange.auto_delete,
+        "alternate_exchange": exchange.alternate_exchange,
+        "arguments": exchange.arguments,
+        "options": _options(EXCHANGE_OPTIONS, exchange),
+        "statistics": exchange.statistics,
+    }
+
+
+def queues(queues: Sequence[Queue]) -> dict[str, Any]:
+    return {"queues": [queue(item) for item in queues]}
+
+
+def exchanges(exchanges: Sequence[Exchange]) -> dict[str, Any]:
+    return {"exchanges": [exchange(item) for item in exchanges]}
+
+
+def queue_bindings(queues: Sequence[Queue], bindings: Sequence[Binding]) -> dict[str, Any]:
+    by_queue = grouped(bindings, lambda binding: binding.queue)
+    return {
+        "queues": [
+            queue(item)
+            | {
+                "bindings": [
+                    {"exchange": b.exchange, "key": b.key, "arguments": b.arguments}
+                    for b in by_queue.get(item.name, ())
+                ]
+            }
+            for item in queues
+        ]
+    }
+
+
+def exchange_bindings(exchanges: Sequence[Exchange], bindings: Sequence[Binding]) -> dict[str, Any]:
+    by_exchange = grouped(bindings, lambda binding: binding.exchange)
+    return {
+        "exchanges": [
+            exchange(item)
+            | {
+                "bindings": [
+                    {"queue": b.queue, "key": b.key, "arguments": b.arguments}
+                    for b in by_exchange.get(item.name, ())
+                ]
+            }
+            for item in exchanges
+        ]
+    }
+
+
+def overview(exchanges: Sequence[Exchange], queues: Sequence[Queue]) -> dict[str, Any]:
+    durable = sum(1 for item in queues if item.durable)
+    return {
+        "exchanges": {"total": len(exchanges), "types": exchange_type_counts(exchanges)},
+        "queues": {"total": len(queues), "durable": durable, "non_durable": len(queues) - durable},
+    }
+
+
+def objects(
+    type_name: str, objects: Sequence[QmfObject], columns: Sequence[str], missing: Sequence[str]
+) -> dict[str, Any]:
+    return {
+        "type": type_name,
+        "properties": list(columns),
+        "missing": list(missing),
+        "objects": [
+            {column: cell_value(obj.values.get(column)) for column in columns} for obj in objects
+        ],
+    }
+
+
+def log_level(level: str) -> dict[str, Any]:
+    return {"level": level}
