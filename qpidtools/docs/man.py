@@ -228,8 +228,8 @@ def _options(ctx: click.Context, exclude: frozenset[str] = frozenset()) -> list[
     lines = []
     for param in ctx.command.get_params(ctx):
         record = param.get_help_record(ctx)
-        if record is None or param.name in exclude:
-            continue
+        if record is None or not record[1] or param.name in exclude:
+            continue  # an argument without help is in the usage line already
         lines += _tagged(_styled(record[0]), record[1])
     return lines
 
@@ -245,7 +245,11 @@ def render_man_page(prog: str, command: click.Command) -> str:
     """The man page of ``prog`` (section 1) as roff text."""
     page = PAGES[prog]
     root = _context(command, prog, None)
-    shared = frozenset(param.name or "" for param in command.get_params(root))
+    # Options listed under OPTIONS; a command's own section lists the rest of its options,
+    # including those the root accepts too but hides from its help.
+    shared = frozenset(
+        param.name or "" for param in command.get_params(root) if param.get_help_record(root)
+    )
     commands = list(subcommands(root))
     lines = [
         '.\\" Generated from the Click definitions by "python -m qpidtools.generate".',
