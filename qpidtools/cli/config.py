@@ -28,6 +28,11 @@ from qpidtools.cli.common import (
     shared_options,
     version_option,
 )
+from qpidtools.cli.completion import (
+    complete_exchange_types,
+    complete_exchanges,
+    complete_queues,
+)
 from qpidtools.errors import BrokerError, QpidToolsError, UsageError
 from qpidtools.model import (
     EXCHANGE_OPTIONS,
@@ -119,7 +124,13 @@ def _model_attrs(option: Option) -> dict[str, Any]:
         kind = click.IntRange(min=0)
     else:
         kind = click.STRING
-    return {"type": kind, "metavar": option.metavar or None, "help": option.help}
+    completer = complete_exchanges if option.param == "alternate_exchange" else None
+    return {
+        "type": kind,
+        "metavar": option.metavar or None,
+        "help": option.help,
+        "shell_complete": completer,
+    }
 
 
 def _declaration(name: str) -> tuple[tuple[str, ...], dict[str, Any]]:
@@ -347,7 +358,9 @@ def cli(ctx: click.Context) -> int:
 
 @cli.command("queues", context_settings=CONTEXT_SETTINGS)
 @options("recursive", "ignore_default")
-@click.argument("pattern", metavar="[FILTER]", default="", required=False)
+@click.argument(
+    "pattern", metavar="[FILTER]", default="", required=False, shell_complete=complete_queues
+)
 @click.pass_context
 def queues_command(ctx: click.Context, pattern: str) -> int:
     """List the queues whose name contains FILTER; -r lists their bindings.
@@ -370,7 +383,9 @@ def queues_command(ctx: click.Context, pattern: str) -> int:
 
 @cli.command("exchanges", context_settings=CONTEXT_SETTINGS)
 @options("recursive", "ignore_default")
-@click.argument("pattern", metavar="[FILTER]", default="", required=False)
+@click.argument(
+    "pattern", metavar="[FILTER]", default="", required=False, shell_complete=complete_exchanges
+)
 @click.pass_context
 def exchanges_command(ctx: click.Context, pattern: str) -> int:
     """List the exchanges whose name contains FILTER; -r lists their bindings.
@@ -449,7 +464,7 @@ def add_queue(ctx: click.Context, name: str) -> None:
 
 @add.command("exchange", context_settings=CONTEXT_SETTINGS)
 @options(*_params(EXCHANGE_OPTIONS), "argument")
-@click.argument("exchange_type", metavar="TYPE")
+@click.argument("exchange_type", metavar="TYPE", shell_complete=complete_exchange_types)
 @click.argument("name")
 @click.pass_context
 def add_exchange(ctx: click.Context, exchange_type: str, name: str) -> None:
@@ -462,7 +477,7 @@ def add_exchange(ctx: click.Context, exchange_type: str, name: str) -> None:
 
 @delete.command("queue", context_settings=CONTEXT_SETTINGS)
 @options("force", "force_if_not_empty", "force_if_used")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_queues)
 @click.pass_context
 def delete_queue(ctx: click.Context, name: str) -> None:
     """Delete the queue NAME, by default only if it is empty and has no consumers."""
@@ -478,7 +493,7 @@ def delete_queue(ctx: click.Context, name: str) -> None:
 
 @delete.command("exchange", context_settings=CONTEXT_SETTINGS)
 @options()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_exchanges)
 @click.pass_context
 def delete_exchange(ctx: click.Context, name: str) -> None:
     """Delete the exchange NAME."""
@@ -489,8 +504,8 @@ def delete_exchange(ctx: click.Context, name: str) -> None:
 
 @cli.command("bind", context_settings=CONTEXT_SETTINGS)
 @options("file")
-@click.argument("exchange")
-@click.argument("queue")
+@click.argument("exchange", shell_complete=complete_exchanges)
+@click.argument("queue", shell_complete=complete_queues)
 @click.argument("key", default="", required=False)
 @click.argument("conditions", nargs=-1, metavar="[all|any K=V ...]")
 @click.pass_context
@@ -512,8 +527,8 @@ def bind(
 
 @cli.command("unbind", context_settings=CONTEXT_SETTINGS)
 @options()
-@click.argument("exchange")
-@click.argument("queue")
+@click.argument("exchange", shell_complete=complete_exchanges)
+@click.argument("queue", shell_complete=complete_queues)
 @click.argument("key", default="", required=False)
 @click.argument("ignored", nargs=-1, metavar="[all|any K=V ...]")
 @click.pass_context
