@@ -39,6 +39,7 @@ from qpidtools.cli.common import (
     shared_options,
     version_option,
 )
+from qpidtools.cli.completion import complete_queues
 from qpidtools.errors import QpidToolsError
 from qpidtools.model import HA_STATUSES, HaBroker
 from qpidtools.render.ha import Survey, show_query, show_status
@@ -166,7 +167,7 @@ def status(ctx: click.Context, expect: str | None, is_primary: bool, every_broke
 
 @cli.command()
 @click.argument("remote_broker", metavar="REMOTE-BROKER")
-@click.argument("queue")
+@click.argument("queue", shell_complete=complete_queues)
 @_COMMON
 @click.pass_context
 def replicate(ctx: click.Context, remote_broker: str, queue: str) -> None:
