@@ -434,6 +434,22 @@ def test_a_silent_member_costs_its_timeout_and_a_dead_one_an_error(
     assert str(found[0]) == f"timed out after 0.3 s waiting for the broker at {silent.host_port}"
 
 
+def test_all_with_members_that_never_answer(
+    broker: Any, silent: BrokerAddress, refused: BrokerAddress, qpid_ha: Any
+) -> None:
+    """A silent member costs one timeout and shows as an error line; the others answer."""
+    url = f"amqp:tcp:{broker.address},tcp:{silent.host_port},tcp:{refused.host_port}"
+    with Broker.connect(ConnectionSettings(parse_address(broker.address))) as api:
+        api.set_brokers_url(url)
+    result = qpid_ha("status", "--all", "--timeout", "0.5", "-b", broker.address)
+    assert result.code == 0 and result.out.splitlines() == [
+        f"{broker.address} standalone",
+        f"{silent.host_port} error: timed out after 0.5 s waiting for the broker at "
+        f"{silent.host_port}",
+        f"{refused.host_port} error: cannot connect to {refused.host_port}: connection refused",
+    ]
+
+
 def test_timeout_is_honoured_when_connecting(silent: BrokerAddress, qpid_ha: Any) -> None:
     for command in ("ping", "status", "query --all", "promote --cluster-manager"):
         result = qpid_ha(*command.split(), "-b", silent.host_port, "--timeout", "0.2")
