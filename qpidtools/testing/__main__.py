@@ -1,0 +1,57 @@
+"""Run a broker double in the foreground, so qpid-config and qpid-ha can be tried against it."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+
+from qpidtools.testing.cluster import DoubleCluster
+from qpidtools.testing.server import BrokerDouble
+
+DESCRIPTION = """\
+A simulation of qpidd's management interface (QMF over AMQP 1.0), not a broker.
+It answers qpid-config and qpid-ha the way a real qpidd 1.40 does, keeps its state in memory
+and forgets it on exit. Example: qpid-config -b 127.0.0.1:PORT queues"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Puts the description before the usage line, so --help starts by saying what this is."""
+
+    def format_help(self) -> str:
+        return f"{DESCRIPTION}\n\n{super().format_help()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _Parser(prog="python -m qpidtools.testing")
+    parser.add_argument(
+        "--port", type=int, default=0, help="port to listen on (default: a free one)"
+    )
+    parser.add_argument(
+        "--no-ha", action="store_true", help="simulate a broker without the HA module"
+    )
+    parser.add_argument(
+        "--cluster", type=int, metavar="N", help="run an HA cluster of N members (nobody promoted)"
+    )
+    args = parser.parse_args(argv)
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if args.cluster:
+        with DoubleCluster(args.cluster) as cluster:
+            for member in cluster.members:
+                print(f"cluster member listening on {member.address}")
+            print(f"brokers URL: {cluster.brokers_url}")
+            print("promote one with: qpid-ha promote --cluster-manager -b ADDRESS")
+            print("Ctrl-C to stop", flush=True)
+            stop.wait()
+    else:
+        with BrokerDouble(ha=None if args.no_ha else "standalone", port=args.port) as double:
+            print(f"broker double listening on {double.address}")
+            print("Ctrl-C to stop", flush=True)
+            stop.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

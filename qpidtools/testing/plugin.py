@@ -1,0 +1,251 @@
+"""pytest plugin: broker fixtures that use a real qpidd when one is configured, else a double.
+
+Where the broker comes from, first match wins:
+
+1. `QPIDTOOLS_TEST_BROKER=host:port`: that broker, used as is (kind "external");
+2. `QPIDTOOLS_TEST_IMAGE=<image>` and a container engine that answers: qpidd run from that image
+   with host networking (kind "container"; needs the `testcontainers` package);
+3. a `qpidd` executable from `$QPIDD` or `PATH` (kind "qpidd");
+4. otherwise the in-process double, a simulation of qpidd's management interface (kind "double").
+
+Fixtures (function scoped, fresh state per test): `broker` (queue replication enabled, like
+`--ha-queue-replication yes`), `broker_no_ha` (no HA module), `broker_pair` (two brokers A and B
+with queue replication), `ha_cluster` (three members of an HA cluster, nothing promoted).
+Each broker object has `address` ("host:port"), `kind` and `is_real`. Tests marked
+`@pytest.mark.real_broker` are skipped when only the double is available.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+
+from qpidtools.testing.cluster import DoubleCluster
+from qpidtools.testing.server import BrokerDouble
+
+REAL_BROKER_REASON = "needs a real qpidd (set QPIDTOOLS_TEST_BROKER, QPIDD or QPIDTOOLS_TEST_IMAGE)"
+EXTERNAL_ONLY_REASON = (
+    "only the external broker QPIDTOOLS_TEST_BROKER is available; this test needs brokers it "
+    "can start with its own options"
+)
+HA_OPTIONS = ["--ha-queue-replication", "yes"]
+START_TIMEOUT_S = 30.0
+
+
+class BrokerHandle(Protocol):
+    """What every fixture broker offers."""
+
+    address: str
+    kind: str
+    is_real: bool
+
+
+@dataclass
+class ExternalBroker:
+    address: str
+    kind: str = "external"
+    is_real: bool = True
+
+
+@dataclass
+class RealBroker:
+    """A qpidd started for one test, as a process or in a container; `stop()` kills it."""
+
+    address: str
+    kind: str
+    stop_action: Any = field(repr=False)
+    is_real: bool = True
+
+    @property
+    def port(self) -> int:
+        return int(self.address.rpartition(":")[2])
+
+    def stop(self) -> None:
+        self.stop_action()
+
+
+@dataclass
+class RealCluster:
+    """Three qpidd processes run with `--ha-cluster yes`; same attributes as DoubleCluster."""
+
+    members: list[RealBroker]
+    brokers_url: str
+
+    @property
+    def addresses(self) -> list[str]:
+        return [member.address for member in self.members]
+
+
+def free_port() -> int:
+    return BrokerDouble.free_port()
+
+
+def wait_for_port(port: int, alive: Any) -> None:
+    """Poll until something accepts on the port; fail early if the broker died."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if not alive():
+            raise RuntimeError(f"qpidd on port {port} exited during start-up")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"qpidd did not listen on port {port} within {START_TIMEOUT_S} s")
+
+
+def qpidd_arguments(port: int, data_dir: Path, options: list[str]) -> list[str]:
+    return [
+        "--auth", "no",
+        "--interface", "127.0.0.1",
+        "--port", str(port),
+        "--data-dir", str(data_dir),
+        "--log-to-file", str(data_dir / "qpidd.log"),
+        *options,
+    ]  # fmt: skip
+
+
+@functools.cache
+def container_engine_answers() -> bool:
+    try:
+        import docker  # type: ignore[import-untyped,unused-ignore]
+
+        docker.from_env().ping()
+    except Exception:
+        return False
+    return True
+
+
+def broker_source() -> str:
+    """Which kind of broker the fixtures use: external, container, qpidd or double."""
+    if os.environ.get("QPIDTOOLS_TEST_BROKER"):
+        return "external"
+    if os.environ.get("QPIDTOOLS_TEST_IMAGE") and container_engine_answers():
+        return "container"
+    if qpidd_binary():
+        return "qpidd"
+    return "double"
+
+
+def qpidd_binary() -> str | None:
+    return os.environ.get("QPIDD") or shutil.which("qpidd")
+
+
+@contextmanager
+def real_broker(
+    options: list[str], data_dir: Path, port: int | None = None
+) -> Iterator[RealBroker]:
+    """Start qpidd (process or container) with the given options on a free port."""
+    port = port or free_port()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    arguments = qpidd_arguments(port, data_dir, options)
+    if broker_source() == "container":
+        from testcontainers.core.container import DockerContainer
+
+        container = DockerContainer(os.environ["QPIDTOOLS_TEST_IMAGE"])
+        container.with_command(["qpidd", *arguments]).with_kwargs(network_mode="host")
+        container.with_volume_mapping(str(data_dir), str(data_dir), "rw")
+        container.start()
+        try:
+            wait_for_port(port, lambda: True)
+            yield RealBroker(f"127.0.0.1:{port}", "container", container.stop)
+        finally:
+            container.stop()
+        return
+    binary = qpidd_binary()
+    assert binary is not None
+    with open(data_dir / "qpidd.out", "wb") as output:
+        process = subprocess.Popen([binary, *arguments], stdout=output, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port, lambda: process.poll() is None)
+        yield RealBroker(f"127.0.0.1:{port}", "qpidd", lambda: stop_process(process))
+    finally:
+        stop_process(process)
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"real_broker: {REAL_BROKER_REASON}")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("real_broker") and broker_source() == "double":
+        pytest.skip(REAL_BROKER_REASON)
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[BrokerHandle]:
+    """A broker with queue replication (habroker status `standalone`)."""
+    source = broker_source()
+    if source == "external":
+        yield ExternalBroker(os.environ["QPIDTOOLS_TEST_BROKER"])
+    elif source == "double":
+        with BrokerDouble(ha="standalone") as double:
+            yield double
+    else:
+        with real_broker(HA_OPTIONS, tmp_path / "qpidd") as started:
+            yield started
+
+
+@pytest.fixture
+def broker_no_ha(tmp_path: Path) -> Iterator[BrokerHandle]:
+    """A broker without the HA module: habroker queries return `[]`."""
+    source = broker_source()
+    if source == "external":
+        pytest.skip(EXTERNAL_ONLY_REASON)
+    if source == "double":
+        with BrokerDouble(ha=None) as double:
+            yield double
+    else:
+        with real_broker([], tmp_path / "qpidd") as started:
+            yield started
+
+
+@pytest.fixture
+def broker_pair(tmp_path: Path) -> Iterator[tuple[BrokerHandle, BrokerHandle]]:
+    """Two brokers, A and B, both with queue replication, for `replicate` tests."""
+    source = broker_source()
+    if source == "external":
+        pytest.skip(EXTERNAL_ONLY_REASON)
+    with ExitStack() as stack:
+        if source == "double":
+            a: BrokerHandle = stack.enter_context(BrokerDouble())
+            b: BrokerHandle = stack.enter_context(BrokerDouble())
+        else:
+            a = stack.enter_context(real_broker(HA_OPTIONS, tmp_path / "A"))
+            b = stack.enter_context(real_broker(HA_OPTIONS, tmp_path / "B"))
+        yield a, b
+
+
+@pytest.fixture
+def ha_cluster(tmp_path: Path) -> Iterator[DoubleCluster | RealCluster]:
+    """Three HA cluster members sharing a brokers URL, all `joining` (nobody promoted yet)."""
+    if broker_source() in ("external", "double"):
+        with DoubleCluster(3, recovery_s=0.2) as cluster:
+            yield cluster
+        return
+    ports = [free_port() for _ in range(3)]
+    url = "amqp:" + ",".join(f"tcp:127.0.0.1:{port}" for port in ports)
+    options = ["--ha-cluster", "yes", "--ha-brokers-url", url, "--ha-public-url", url]
+    with ExitStack() as stack:
+        members = [
+            stack.enter_context(real_broker(options, tmp_path / f"C{n}", port))
+            for n, port in enumerate(ports, 1)
+        ]
+        yield RealCluster(members, url)
