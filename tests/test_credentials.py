@@ -6,13 +6,14 @@ import logging
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
 
 from qpidtools.address import BrokerAddress, mask, parse_address
 from qpidtools.cli.common import run
-from qpidtools.docs.man import subcommands
+from qpidtools.docs.man import context, subcommands
 from qpidtools.generate import tools
 
 SECRET = "S3cr:t/pw@!"  # every separator the address forms know
@@ -66,7 +67,7 @@ def test_address_credentials_win_over_options() -> None:
 
 def _leaf_lines(prog: str) -> list[list[str]]:
     """One command line per leaf command, every argument filled in with a placeholder."""
-    root = click.Context(tools()[prog], info_name=prog)
+    root = context(tools()[prog], prog, None)
     lines = []
     for ctx in subcommands(root):
         if isinstance(ctx.command, click.Group):
@@ -142,3 +143,31 @@ def test_password_from_file_or_environment_never_the_command_line(
     assert f"cannot read password file {missing}" in capsys.readouterr().err
     options = {param.name for param in show.params}
     assert "password" not in options  # there is deliberately no --password
+
+
+def test_no_output_or_error_shows_the_password_of_a_live_broker(
+    broker: Any,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv("QPIDTOOLS_PASSWORD", SECRET)
+    classic = f"admin/{SECRET}@{broker.address}"
+    runs = [
+        ("qpid-config", ["-b", classic, "queues", "-v"], 0),
+        ("qpid-config", ["-b", classic, "queues", "--json"], 0),
+        ("qpid-config", ["-b", f"admin@{broker.address}", "del", "queue", "nosuch"], 1),
+        ("qpid-config", ["-b", classic, "--sasl-mechanism", "GSSAPI", "queues"], 1),
+        ("qpid-config", ["-b", f"amqps://admin:{QUOTED_SECRET}@{broker.address}", "queues"], 1),
+        ("qpid-config", ["-b", classic, "add", "queue", "q", "--limit-policy", "nope"], 2),
+        ("qpid-ha", ["status", "-b", classic, "--all", "-v"], 0),
+        ("qpid-ha", ["query", "-b", classic, "--json"], 0),
+        ("qpid-ha", ["replicate", "-b", classic, f"admin/{SECRET}@127.0.0.1:1", "nosuch"], 1),
+    ]
+    for prog, argv, expected in runs:
+        code = run(tools()[prog], prog, [*argv, "--timeout", "2"])
+        captured = capsys.readouterr()
+        assert code == expected, (argv, captured.err)
+        for text in (captured.out, captured.err, caplog.text):
+            assert SECRET not in text and QUOTED_SECRET not in text, (argv, text)

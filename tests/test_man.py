@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import pytest
 
-from qpidtools.docs.man import PAGES, render_man_page, roff, subcommands
+from qpidtools.docs.man import PAGES, context, render_man_page, roff, subcommands
 from qpidtools.generate import ROOT, render, targets, tools
 
 MAN_PAGES = [path for path in targets() if path.suffix == ".1"]
@@ -43,7 +43,7 @@ def test_page_has_every_section_command_and_option(prog: str) -> None:
     text = render_man_page(prog, tools()[prog])
     headings = [line.removeprefix(".SH ") for line in text.splitlines() if line.startswith(".SH")]
     assert [heading for heading in headings if heading in SECTIONS] == list(SECTIONS)
-    root = click.Context(tools()[prog], info_name=prog)
+    root = context(tools()[prog], prog, None)
     for ctx in [root, *subcommands(root)]:
         assert roff(ctx.command_path, hyphens=True) in text
         for param in ctx.command.params:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import click
 from click.shell_completion import add_completion_class
 
 from qpidtools import __version__
-from qpidtools.address import parse_address
+from qpidtools.address import mask, parse_address
 from qpidtools.cli.completion import BashComplete
 from qpidtools.errors import QpidToolsError, UsageError
 from qpidtools.profiles import load_profile
@@ -264,27 +265,49 @@ def version_option() -> Decorator:
 
 def run(command: click.Command, prog: str, argv: list[str] | None = None) -> int:
     """Run a CLI and turn every outcome into an exit code and at most one line on stderr."""
+    words = sys.argv[1:] if argv is None else argv
     try:
         result = command.main(args=argv, prog_name=prog, standalone_mode=False)
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.UsageError as error:
-        return _fail(prog, error.format_message(), 2)
+        return _fail(prog, error.format_message(), 2, words)
     except click.Abort:
         click.echo(file=sys.stderr)
         return 130
     except QpidToolsError as error:
-        return _fail(prog, str(error), error.exit_code)
+        return _fail(prog, str(error), error.exit_code, words)
     except BrokenPipeError:
         return 0
     except Exception as error:  # a bug of ours: still one line, the detail only on request
-        if "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv):
+        if "-v" in words or "--verbose" in words:
             raise
-        return _fail(prog, f"internal error: {type(error).__name__}: {error} (run with -v)", 1)
+        return _fail(
+            prog, f"internal error: {type(error).__name__}: {error} (run with -v)", 1, words
+        )
     return result if isinstance(result, int) else 0
 
 
-def _fail(prog: str, message: str, code: int) -> int:
-    line = " ".join(message.split())
+def _fail(prog: str, message: str, code: int, words: Sequence[str]) -> int:
+    line = " ".join(_scrub(message, words).split())
     click.echo(f"{prog}: error: {line}", err=True)
     return code
+
+
+def _scrub(message: str, words: Sequence[str]) -> str:
+    """Hide every password the user gave us, should an error quote it back.
+
+    The broker's own errors do (``Invalid URL: user/secret@host`` for ``qpid-ha replicate``),
+    and so may Click's for a misplaced address.
+    """
+    secrets = {os.environ.get("QPIDTOOLS_PASSWORD", "")}
+    for word in words:
+        value = word.partition("=")[2] if word.startswith("-") else word
+        masked = mask(value)
+        if masked != value:
+            message = message.replace(value, masked)
+            with suppress(QpidToolsError):
+                secrets.add(parse_address(value).password or "")
+    for secret in sorted(secrets - {""}, key=len, reverse=True):
+        message = message.replace(secret, "***")
+    return message

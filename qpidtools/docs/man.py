@@ -209,13 +209,17 @@ def subcommands(ctx: click.Context) -> Iterator[click.Context]:
         command = group.get_command(ctx, name)
         if command is None or command.hidden:
             continue
-        sub_ctx = _context(command, name, ctx)
+        sub_ctx = context(command, name, ctx)
         yield sub_ctx
         yield from subcommands(sub_ctx)
 
 
-def _context(command: click.Command, name: str, parent: click.Context | None) -> click.Context:
-    """A context as Click makes one to run ``command`` (help option names included)."""
+def context(command: click.Command, name: str, parent: click.Context | None) -> click.Context:
+    """A context as Click makes one to run ``command``, help option names included.
+
+    Click caches each command's help option from the first context it sees: one made
+    without the tool's settings would leave ``-h`` out of every later help and page.
+    """
     return click.Context(command, info_name=name, parent=parent, **command.context_settings)
 
 
@@ -244,7 +248,7 @@ def _command_section(ctx: click.Context, shared: frozenset[str]) -> list[str]:
 def render_man_page(prog: str, command: click.Command) -> str:
     """The man page of ``prog`` (section 1) as roff text."""
     page = PAGES[prog]
-    root = _context(command, prog, None)
+    root = context(command, prog, None)
     # Options listed under OPTIONS; a command's own section lists the rest of its options,
     # including those the root accepts too but hides from its help.
     shared = frozenset(
