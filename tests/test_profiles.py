@@ -7,7 +7,9 @@ from pathlib import Path
 import click
 import pytest
 
+from qpidtools import __version__
 from qpidtools.cli.common import Invocation, invocation, run, shared_options
+from qpidtools.generate import tools
 from qpidtools.profiles import config_path
 
 PROFILES = """\
@@ -167,3 +169,13 @@ def test_missing_config_file_is_named(resolve: Resolve, clean_environment: Path)
 def test_config_is_read_only_when_a_profile_is_asked_for(resolve: Resolve) -> None:
     write_config("this is not TOML")
     assert resolve().settings.address.host == "localhost"
+
+
+@pytest.mark.parametrize("prog", ["qpid-config", "qpid-ha"])
+@pytest.mark.parametrize("where", ["first", "after an option"])
+def test_both_tools_report_their_version(
+    prog: str, where: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--version"] if where == "first" else ["-b", "nowhere:1", "--version"]
+    assert run(tools()[prog], prog, argv) == 0
+    assert capsys.readouterr().out == f"{prog} (qpidtools) {__version__}\n"
