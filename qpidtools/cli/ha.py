@@ -224,10 +224,9 @@ def help_(ctx: click.Context) -> None:
 @click.pass_context
 def help_all(ctx: click.Context) -> None:
     """Print every command's full help."""
-    assert ctx.parent is not None  # a subcommand always has its group as parent
     for name in _commands(ctx):
         command = cli.commands[name]
-        with click.Context(command, info_name=name, parent=ctx.parent) as context:
+        with click.Context(command, info_name=name, parent=ctx.find_root()) as context:
             click.echo(command.get_help(context) + "\n")
 
 
