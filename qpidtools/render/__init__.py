@@ -33,7 +33,9 @@ def mode_for(invocation: Invocation) -> Mode:
 def console(invocation: Invocation) -> Console:
     from rich.console import Console
 
-    return Console(no_color=invocation.no_color, highlight=False)
+    # no_color alone still draws bold and dim; without a colour system nothing is styled
+    plain = invocation.no_color
+    return Console(no_color=plain, color_system=None if plain else "auto", highlight=False)
 
 
 def print_json(document: Any) -> None:
