@@ -474,3 +474,10 @@ def test_other_documents() -> None:
         "missing": ["nope"],
         "objects": [{"queueRef": REPLY}],
     }
+
+
+def test_proton_number_types_print_as_numbers() -> None:
+    from proton import ulong, ushort
+
+    assert classic.py2_str(ulong(7)) == "7"
+    assert classic.py2_repr({"n": ushort(3)}) == "{u'n': 3}"

@@ -437,13 +437,25 @@ def _generic_delete(type_name: str) -> click.Command:
     return delete_object
 
 
-@cli.group("add", cls=ObjectTypeGroup, generic=_generic_add, context_settings=CONTEXT_SETTINGS)
+@cli.group(
+    "add",
+    cls=ObjectTypeGroup,
+    no_args_is_help=False,
+    generic=_generic_add,
+    context_settings=CONTEXT_SETTINGS,
+)
 @options()
 def add() -> None:
     """Create a queue, an exchange, or any QMF object: add TYPE NAME --argument K=V ..."""
 
 
-@cli.group("del", cls=ObjectTypeGroup, generic=_generic_delete, context_settings=CONTEXT_SETTINGS)
+@cli.group(
+    "del",
+    cls=ObjectTypeGroup,
+    no_args_is_help=False,
+    generic=_generic_delete,
+    context_settings=CONTEXT_SETTINGS,
+)
 @options()
 def delete() -> None:
     """Delete a queue, an exchange, or any QMF object: del TYPE NAME."""

@@ -104,7 +104,14 @@ def py2_repr(value: Any) -> str:
         return "{" + ", ".join(items) + "}"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(py2_repr(item) for item in value) + "]"
-    return repr(value)
+    return _number(value) if isinstance(value, int | float) else repr(value)
+
+
+def _number(value: int | float) -> str:
+    """Plain digits, also for proton's ``ulong``/``ushort``... (whose repr names the type)."""
+    if isinstance(value, bool):
+        return str(value)
+    return repr(int(value)) if isinstance(value, int) else repr(float(value))
 
 
 def py2_str(value: Any) -> str:
@@ -113,10 +120,10 @@ def py2_str(value: Any) -> str:
         return value
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
-    if isinstance(value, float) and not isinstance(value, bool):
+    if isinstance(value, float):
         text = format(value, ".12g")
         return text if any(c in text for c in ".enia") else text + ".0"
-    if isinstance(value, dict | list | tuple):
+    if isinstance(value, dict | list | tuple | int):
         return py2_repr(value)
     return str(value)
 
