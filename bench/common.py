@@ -23,7 +23,9 @@ def time_command(argv: Sequence[str], runs: int, env: dict[str, str] | None = No
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+        subprocess.run(
+            argv, check=True, stdout=subprocess.DEVNULL, env={**os.environ, **(env or {})}
+        )
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
 
