@@ -356,56 +356,42 @@ def cli(ctx: click.Context) -> int:
     return 0
 
 
-@cli.command("queues", context_settings=CONTEXT_SETTINGS)
-@options("recursive", "ignore_default")
-@click.argument(
-    "pattern", metavar="[FILTER]", default="", required=False, shell_complete=complete_queues
-)
-@click.pass_context
-def queues_command(ctx: click.Context, pattern: str) -> int:
-    """List the queues whose name contains FILTER; -r lists their bindings.
-
-    Exit status 1 when FILTER matches no queue (0 with -r), as the classic tool.
-    """
-    inv = _start(ctx)
-    recursive = inv.flag("recursive")
-    with Broker.connect(inv.settings) as broker:
-        queues = [queue for queue in broker.queues() if pattern in queue.name]
-        bindings = broker.bindings() if recursive else []
-    if recursive:
-        if inv.flag("ignore_default"):
-            bindings = [binding for binding in bindings if binding.exchange]
-        _show(inv, "queue_bindings", queues, bindings)
-        return 0
-    _show(inv, "queues", queues)
-    return 0 if queues else 1
-
-
-@cli.command("exchanges", context_settings=CONTEXT_SETTINGS)
-@options("recursive", "ignore_default")
-@click.argument(
-    "pattern", metavar="[FILTER]", default="", required=False, shell_complete=complete_exchanges
-)
-@click.pass_context
-def exchanges_command(ctx: click.Context, pattern: str) -> int:
-    """List the exchanges whose name contains FILTER; -r lists their bindings.
-
-    Exit status 1 when FILTER matches no exchange (0 with -r), as the classic tool.
-    """
+def _listing(ctx: click.Context, kind: str, pattern: str) -> int:
+    """``queues``/``exchanges`` (``kind``), with or without ``-r``; exit 1 when none matched."""
     inv = _start(ctx)
     recursive, skip_default = inv.flag("recursive"), inv.flag("ignore_default")
     with Broker.connect(inv.settings) as broker:
-        exchanges = [
-            exchange
-            for exchange in broker.exchanges()
-            if pattern in exchange.name and (exchange.name or not skip_default)
-        ]
+        found: list[Any] = broker.queues() if kind == "queue" else broker.exchanges()
         bindings = broker.bindings() if recursive else []
+    matched = [item for item in found if pattern in item.name]
+    if skip_default:  # the default exchange, as an exchange and as a queue's binding
+        matched = [item for item in matched if kind == "queue" or item.name]
+        bindings = [binding for binding in bindings if kind == "exchange" or binding.exchange]
     if recursive:
-        _show(inv, "exchange_bindings", exchanges, bindings)
+        _show(inv, f"{kind}_bindings", matched, bindings)
         return 0
-    _show(inv, "exchanges", exchanges)
-    return 0 if exchanges else 1
+    _show(inv, f"{kind}s", matched)
+    return 0 if matched else 1
+
+
+def _listing_command(kind: str, completer: Callable[..., Any]) -> None:
+    @cli.command(
+        f"{kind}s",
+        context_settings=CONTEXT_SETTINGS,
+        help=f"List the {kind}s whose name contains FILTER; -r lists their bindings.\n\n"
+        f"Exit status 1 when FILTER matches no {kind} (0 with -r), as the classic tool.",
+    )
+    @options("recursive", "ignore_default")
+    @click.argument(
+        "pattern", metavar="[FILTER]", default="", required=False, shell_complete=completer
+    )
+    @click.pass_context
+    def listing(ctx: click.Context, pattern: str) -> int:
+        return _listing(ctx, kind, pattern)
+
+
+_listing_command("queue", complete_queues)
+_listing_command("exchange", complete_exchanges)
 
 
 def _generic_add(type_name: str) -> click.Command:

@@ -222,34 +222,37 @@ def grouped(
     return groups
 
 
-def queue_bindings(queues: Sequence[Queue], bindings: Sequence[Binding]) -> list[str]:
-    """``qpid-config queues -r``: each queue and the exchanges it is bound to."""
-    by_queue = grouped(bindings, lambda binding: binding.queue)
+def _sections(
+    sections: Iterable[tuple[str, Iterable[Binding]]], target: Callable[[Binding], str]
+) -> list[str]:
     lines = []
-    for queue in queues:
-        lines.append(f"Queue '{queue.name}'")
+    for title, found in sections:
+        lines.append(title)
         lines.extend(
-            _binding_line(binding.key, binding.exchange or "''", binding.arguments)
-            for binding in by_queue.get(queue.name, ())
+            _binding_line(binding.key, target(binding), binding.arguments) for binding in found
         )
     return lines
 
 
-def _queue_name(binding: Binding) -> str:
-    return "<unknown>" if binding.queue is None else binding.queue
+def queue_bindings(queues: Sequence[Queue], bindings: Sequence[Binding]) -> list[str]:
+    """``qpid-config queues -r``: each queue and the exchanges it is bound to."""
+    by_queue = grouped(bindings, lambda binding: binding.queue)
+    return _sections(
+        ((f"Queue '{queue.name}'", by_queue.get(queue.name, ())) for queue in queues),
+        lambda binding: binding.exchange or "''",
+    )
 
 
 def exchange_bindings(exchanges: Sequence[Exchange], bindings: Sequence[Binding]) -> list[str]:
     """``qpid-config exchanges -r``: each exchange and the queues bound to it."""
     by_exchange = grouped(bindings, lambda binding: binding.exchange)
-    lines = []
-    for exchange in exchanges:
-        lines.append(f"Exchange '{exchange.name}' ({exchange.type})")
-        lines.extend(
-            _binding_line(binding.key, _queue_name(binding), binding.arguments)
-            for binding in by_exchange.get(exchange.name, ())
-        )
-    return lines
+    return _sections(
+        (
+            (f"Exchange '{exchange.name}' ({exchange.type})", by_exchange.get(exchange.name, ()))
+            for exchange in exchanges
+        ),
+        lambda binding: "<unknown>" if binding.queue is None else binding.queue,
+    )
 
 
 def exchange_type_counts(exchanges: Sequence[Exchange]) -> dict[str, int]:

@@ -88,36 +88,31 @@ def exchanges(exchanges: Sequence[Exchange]) -> dict[str, Any]:
     return {"exchanges": [exchange(item) for item in exchanges]}
 
 
+def _with_bindings(
+    documents: list[dict[str, Any]], groups: dict[str | None, list[Binding]], peer: str
+) -> list[dict[str, Any]]:
+    """Each document plus its ``bindings``; ``peer`` names the other end of each binding."""
+    return [
+        document
+        | {
+            "bindings": [
+                {peer: getattr(binding, peer), "key": binding.key, "arguments": binding.arguments}
+                for binding in groups.get(document["name"], ())
+            ]
+        }
+        for document in documents
+    ]
+
+
 def queue_bindings(queues: Sequence[Queue], bindings: Sequence[Binding]) -> dict[str, Any]:
     by_queue = grouped(bindings, lambda binding: binding.queue)
-    return {
-        "queues": [
-            queue(item)
-            | {
-                "bindings": [
-                    {"exchange": b.exchange, "key": b.key, "arguments": b.arguments}
-                    for b in by_queue.get(item.name, ())
-                ]
-            }
-            for item in queues
-        ]
-    }
+    return {"queues": _with_bindings([queue(item) for item in queues], by_queue, "exchange")}
 
 
 def exchange_bindings(exchanges: Sequence[Exchange], bindings: Sequence[Binding]) -> dict[str, Any]:
     by_exchange = grouped(bindings, lambda binding: binding.exchange)
-    return {
-        "exchanges": [
-            exchange(item)
-            | {
-                "bindings": [
-                    {"queue": b.queue, "key": b.key, "arguments": b.arguments}
-                    for b in by_exchange.get(item.name, ())
-                ]
-            }
-            for item in exchanges
-        ]
-    }
+    documents = [exchange(item) for item in exchanges]
+    return {"exchanges": _with_bindings(documents, by_exchange, "queue")}
 
 
 def overview(exchanges: Sequence[Exchange], queues: Sequence[Queue]) -> dict[str, Any]:
