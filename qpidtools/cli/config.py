@@ -49,24 +49,20 @@ PROG = "qpid-config"
 
 # -- options -------------------------------------------------------------------------------
 
+
+def _flag(*decls: str, help: str) -> tuple[tuple[str, ...], dict[str, Any]]:
+    return decls, {"is_flag": True, "default": None, "help": help}
+
+
 #: qpid-config's own options that the model's tables do not describe, by parameter name.
 _OWN_OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "broker_addr": (
         ("-a", "--broker-addr"),
         {"metavar": "ADDRESS", "help": "Broker address, as -b (wins over -b)."},
     ),
-    "ha_admin": (
-        ("--ha-admin",),
-        {"is_flag": True, "default": None, "help": "Allow connecting to an HA backup broker."},
-    ),
-    "recursive": (
-        ("-r", "--recursive"),
-        {"is_flag": True, "default": None, "help": "Show the bindings of each queue or exchange."},
-    ),
-    "ignore_default": (
-        ("--ignore-default",),
-        {"is_flag": True, "default": None, "help": "Leave out the default exchange ('')."},
-    ),
+    "ha_admin": _flag("--ha-admin", help="Allow connecting to an HA backup broker."),
+    "recursive": _flag("-r", "--recursive", help="Show the bindings of each queue or exchange."),
+    "ignore_default": _flag("--ignore-default", help="Leave out the default exchange ('')."),
     "argument": (
         ("--argument",),
         {
@@ -84,18 +80,9 @@ _OWN_OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
             "(the queue is deleted again if that fails).",
         },
     ),
-    "force": (
-        ("--force",),
-        {"is_flag": True, "default": None, "help": "Delete even if in use or not empty."},
-    ),
-    "force_if_not_empty": (
-        ("--force-if-not-empty",),
-        {"is_flag": True, "default": None, "help": "Delete even if not empty."},
-    ),
-    "force_if_used": (
-        ("--force-if-used",),
-        {"is_flag": True, "default": None, "help": "Delete even if it has consumers."},
-    ),
+    "force": _flag("--force", help="Delete even if in use or not empty."),
+    "force_if_not_empty": _flag("--force-if-not-empty", help="Delete even if not empty."),
+    "force_if_used": _flag("--force-if-used", help="Delete even if it has consumers."),
     "file": (
         ("-f", "--file"),
         {"metavar": "FILE", "help": "XML exchange: read the XQuery from FILE ('-': stdin)."},
@@ -117,7 +104,7 @@ _UNSENT_POLICIES = ("none", "ring-strict")  # --limit-policy values that send no
 def _model_attrs(option: Option) -> dict[str, Any]:
     """Click attributes for an option of the model's tables."""
     if option.kind is Kind.FLAG:
-        return {"is_flag": True, "default": None, "help": option.help}
+        return _flag(help=option.help)[1]
     if option.choices:
         kind: click.ParamType[Any] = click.Choice(option.choices)
     elif option.kind is Kind.INT:
