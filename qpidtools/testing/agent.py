@@ -328,7 +328,7 @@ class Agent:
             **gauge("unackedMessages", 0),
             "arguments": queue.arguments,
             "autoDelete": queue.auto_delete,
-            "creator": b"anonymous",
+            "creator": queue.creator.encode(),
             "durable": queue.durable,
             "exclusive": queue.exclusive,
             "flowStopped": False,

@@ -283,7 +283,7 @@ class Cluster:
                 continue
             if queue.name not in target.queues:
                 copy = target.create_queue(queue.name, {"durable": queue.durable})
-                copy.arguments = dict(queue.arguments)
+                copy.arguments, copy.creator = dict(queue.arguments), "@QPID"
             replica = target.queues[queue.name]
             if level == "all" and queue.name not in target.replica_sources:
                 target.start_replica(queue, replica)

@@ -160,6 +160,7 @@ class Queue:
     exclusive: bool = False
     arguments: dict[str, Any] = field(default_factory=dict)
     alt_exchange: str | None = None
+    creator: str = "anonymous"
     created: int = field(default_factory=now_ns)
     messages: deque[bytes] = field(default_factory=deque)
     stats: Counter[str] = field(default_factory=Counter)
