@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 from proton import (
+    ConnectionException,
     Data,
     Delivery,
     Described,
@@ -286,5 +288,9 @@ class ReplayClient:
     def open(self) -> bool:
         return bool(self.conn.conn.state & Endpoint.REMOTE_ACTIVE)
 
-    def close(self) -> None:
+    def close(self, peer_gone: bool = False) -> None:
+        """Close; when the broker was stopped, first notice that (proton's close would wait)."""
+        if peer_gone:
+            with suppress(ConnectionException):
+                self.conn.wait(lambda: bool(self.conn.disconnected), msg="noticing the broker left")
         self.conn.close()

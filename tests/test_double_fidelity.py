@@ -70,9 +70,10 @@ class Run:
 
     def forget_clients(self, role: str) -> None:
         """Close a role's connections (they may be dead: the double was stopped)."""
+        gone = not self.doubles[role].running
         for key in [key for key in self.clients if key[0] == role]:
-            with suppress(Exception):
-                self.clients.pop(key).close()
+            with suppress(ConnectionException):
+                self.clients.pop(key).close(peer_gone=gone)
 
     def client(self, role: str, ha_admin: bool = True) -> ReplayClient:
         key = (role, ha_admin)
@@ -342,7 +343,9 @@ def stop(role: str) -> Hook:
 
 
 def restart_c1(run: Run) -> None:
+    """C1 comes back as a backup; slow its catch-up so each state can be queried in time."""
     assert run.cluster is not None
+    run.cluster.cluster.catchup_s = 1.6
     run.doubles["C1"] = run.cluster.restart(0)
     run.forget_clients("C1")
 

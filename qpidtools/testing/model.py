@@ -366,7 +366,8 @@ class BrokerState:
             replica = state.queues.get(name)
             if replica is not None:
                 state.enqueue(replica, body)
-                state.wake()
+                if replica.consumers:
+                    state.wake()
 
     def remove(self, queue: Queue, count: int, counter: str | None = None) -> list[bytes]:
         """Take up to `count` messages off the front (0 means all), counting them as dequeued."""

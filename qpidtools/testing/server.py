@@ -365,6 +365,11 @@ class _Server(Handler):
             if transport is not None:
                 transport.close_tail()
                 transport.close_head()
+                # Close the socket now, as proton does on a socket error.
+                selectable = getattr(transport, "_selectable", None)
+                if selectable is not None:
+                    selectable.terminate()
+                    selectable.update()
         container.schedule(0.05, _Stop())
 
 
