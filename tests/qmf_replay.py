@@ -166,7 +166,8 @@ def sections_of(raw: bytes) -> list[tuple[str, Any]]:
         section = owned(data.get_object())
         data.clear()
         assert isinstance(section, Described)
-        found.append((SECTIONS[int(section.descriptor)], section.value))
+        descriptor: Any = section.descriptor
+        found.append((SECTIONS[int(descriptor)], section.value))
     return found
 
 
@@ -193,7 +194,7 @@ def record_of(raw: bytes) -> dict[str, Any]:
 
 def encode_request(request: dict[str, Any], reply_to: str | None) -> bytes:
     """The captured request's sections, with our own reply-to address."""
-    properties = [None] * 7
+    properties: list[Any] = [None] * 7
     for index, field in enumerate(PROPERTY_FIELDS[:7]):
         if field in request:
             properties[index] = decode(request[field])
@@ -228,7 +229,7 @@ class ReplayClient:
     """One connection with a dynamic reply queue and a sender to `qmf.default.direct`."""
 
     def __init__(self, address: str, *, ha_admin: bool = False, timeout: float = 10) -> None:
-        options = {"properties": {symbol("qpid.ha-admin"): 1}} if ha_admin else {}
+        options: dict[str, Any] = {"properties": {symbol("qpid.ha-admin"): 1}} if ha_admin else {}
         self.conn = BlockingConnection(address, timeout=timeout, **options)
         self.collector = _Collector()
         # Keep the BlockingReceiver: its finalizer would unset the link's handler.
@@ -286,7 +287,8 @@ class ReplayClient:
 
     @property
     def open(self) -> bool:
-        return bool(self.conn.conn.state & Endpoint.REMOTE_ACTIVE)
+        conn = self.conn.conn
+        return conn is not None and bool(conn.state & Endpoint.REMOTE_ACTIVE)
 
     def close(self, peer_gone: bool = False) -> None:
         """Close; when the broker was stopped, first notice that (proton's close would wait)."""

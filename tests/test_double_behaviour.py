@@ -118,8 +118,10 @@ def test_backup_rejects_plain_connections() -> None:
         with pytest.raises(ConnectionException, match=re.escape(ABORTED)):
             BlockingConnection(c1.address, timeout=5)
         admin = BlockingConnection(c1.address, timeout=5, properties={symbol("qpid.ha-admin"): 1})
-        assert set(admin.conn.remote_properties) == {"product", "version", "platform", "host"}
-        assert admin.conn.remote_properties[symbol("product")] == "qpid-cpp"
+        assert admin.conn is not None
+        offered = admin.conn.remote_properties or {}
+        assert set(offered) == {"product", "version", "platform", "host"}
+        assert offered[symbol("product")] == "qpid-cpp"
         admin.close()
         assert ha_status(c1.address) == "joining"
         client = ReplayClient(c1.address, ha_admin=True)

@@ -151,7 +151,8 @@ COMPARED = (
 
 
 def comparable(record: dict[str, Any], ports: dict[str, str]) -> dict[str, Any]:
-    return normalize({k: record[k] for k in COMPARED if k in record}, ports)
+    result: dict[str, Any] = normalize({k: record[k] for k in COMPARED if k in record}, ports)
+    return result
 
 
 def trimmed(records: list[dict[str, Any]], expected: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -247,7 +248,11 @@ def expect_failure(
 
 # ---- scenario set-up ----------------------------------------------------------------------
 
-Hook = Callable[[Run], None]
+Hook = Callable[[Run], object]
+
+
+def nothing(run: Run) -> None:
+    """The hook of exchanges that need no preparation."""
 
 
 @dataclass
@@ -255,7 +260,7 @@ class Scenario:
     """Which doubles a capture needs and what to do before (or after) given exchanges."""
 
     roles: tuple[str, ...] = ("A",)
-    setup: Hook = lambda run: None
+    setup: Hook = nothing
     before: dict[int, Hook] = field(default_factory=dict)
     after: dict[int, Hook] = field(default_factory=dict)
 
@@ -367,6 +372,8 @@ def steps(*hooks: Hook) -> Hook:
 
 
 CLUSTER = ("C1", "C2", "C3")
+REPLICATE_ALL: dict[str, Any] = {"qpid.replicate": "all"}
+ALTERNATE_ERR_AE: dict[str, Any] = {"alternate-exchange": "err-ae"}
 SETTLED = statuses("active", "ready", "ready")
 REPLICATION = steps(queues("A", "rq", messages=3), queues("A", "rq2"), queues("B", "rq"))
 SCENARIOS: dict[str, Scenario] = {
@@ -410,7 +417,7 @@ SCENARIOS: dict[str, Scenario] = {
             queues("A", "err-q"),
             exchanges("A", ("err-x", "direct"), ("err-ae", "fanout"), ("err-ae2", "fanout")),
             queues("A", "err-full", messages=2),
-            queues("A", "err-uses-ae", **{"alternate-exchange": "err-ae"}),
+            queues("A", "err-uses-ae", **ALTERNATE_ERR_AE),
             exchanges("A", ("err-uses-ae2", "direct"), **{"alternate-exchange": "err-ae2"}),
         )
     ),
@@ -482,7 +489,7 @@ SCENARIOS: dict[str, Scenario] = {
         setup=steps(
             promote("C1"),
             SETTLED,
-            queues("C1", "rq", messages=5, **{"qpid.replicate": "all"}),
+            queues("C1", "rq", messages=5, **REPLICATE_ALL),
         ),
         before={4: lambda run: send_messages(run.doubles["C1"].address, "rq", 5)},
     ),
@@ -536,9 +543,9 @@ def test_replay_matches_capture(
         scenario = SCENARIOS[stem]
         scenario.setup(run)
         for index, entry in enumerate(load(CAPTURES / f"{stem}.json")["exchanges"]):
-            scenario.before.get(index, lambda run: None)(run)
+            scenario.before.get(index, nothing)(run)
             replay_exchange(run, stem, index, entry)
-            scenario.after.get(index, lambda run: None)(run)
+            scenario.after.get(index, nothing)(run)
 
 
 def test_every_capture_has_a_scenario() -> None:
