@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -694,7 +694,3 @@ def port_open(host: str, port: int) -> bool:
             return True
     except OSError:
         return False
-
-
-def sorted_by_name(items: Iterable[Any], key: Callable[[Any], str]) -> list[Any]:
-    return sorted(items, key=lambda item: key(item).encode())
