@@ -1,4 +1,4 @@
-"""The examples of docs/cluster-manager-hooks.md work: command lines parse, the SysV script and
+"""The examples of the README's "Cluster-manager hooks" section work: command lines parse, the SysV script and
 the systemd unit's commands make a cluster double's member primary.
 
 The documents use ``localhost``; the tests run them against ``127.0.0.1``.
@@ -20,8 +20,9 @@ import pytest
 from qpidtools.cli.ha import cli
 from qpidtools.testing import DoubleCluster, wait_for
 
-DOC = Path(__file__).parent.parent / "docs" / "cluster-manager-hooks.md"
-BLOCKS = re.findall(r"```(\w*)\n(.*?)```", DOC.read_text(), re.DOTALL)
+README = (Path(__file__).parent.parent / "README.md").read_text()
+SECTION = README.split("## Cluster-manager hooks", 1)[1].split("\n## ", 1)[0]
+BLOCKS = re.findall(r"```(\w*)\n(.*?)```", SECTION, re.DOTALL)
 QPID_HA = Path(sys.executable).parent / "qpid-ha"
 
 
