@@ -7,7 +7,7 @@ the man pages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -262,55 +262,51 @@ EXCHANGE_STATISTICS = (
 
 
 @dataclass(frozen=True)
-class Queue:
-    """A queue with its settings and the statistics qpidd reports for it."""
+class _Node:
+    """What queues and exchanges share: settings, arguments and statistics."""
 
     name: str
+    _: KW_ONLY
     durable: bool = False
     auto_delete: bool = False
-    exclusive: bool = False
     arguments: dict[str, Any] = field(default_factory=dict)
     alternate_exchange: str | None = None
     statistics: dict[str, int] = field(default_factory=dict)
 
-    @classmethod
-    def from_qmf(cls, obj: QmfObject) -> Queue:
-        values = obj.values
-        return cls(
-            name=str(values.get("name", obj.key)),
-            durable=bool(values.get("durable")),
-            auto_delete=bool(values.get("autoDelete")),
-            exclusive=bool(values.get("exclusive")),
-            arguments=dict(values.get("arguments") or {}),
-            alternate_exchange=_reference(values.get("altExchange")),
-            statistics=_statistics(values, QUEUE_STATISTICS),
-        )
+
+def _node_fields(obj: QmfObject, statistics: tuple[str, ...]) -> dict[str, Any]:
+    values = obj.values
+    return {
+        "name": str(values.get("name", obj.key)),
+        "durable": bool(values.get("durable")),
+        "auto_delete": bool(values.get("autoDelete")),
+        "arguments": dict(values.get("arguments") or {}),
+        "alternate_exchange": _reference(values.get("altExchange")),
+        "statistics": _statistics(values, statistics),
+    }
 
 
 @dataclass(frozen=True)
-class Exchange:
+class Queue(_Node):
+    """A queue with its settings and the statistics qpidd reports for it."""
+
+    exclusive: bool = False
+
+    @classmethod
+    def from_qmf(cls, obj: QmfObject) -> Queue:
+        exclusive = bool(obj.values.get("exclusive"))
+        return cls(**_node_fields(obj, QUEUE_STATISTICS), exclusive=exclusive)
+
+
+@dataclass(frozen=True)
+class Exchange(_Node):
     """An exchange with its settings and statistics; ``""`` is the default exchange."""
 
-    name: str
-    type: str
-    durable: bool = False
-    auto_delete: bool = False
-    arguments: dict[str, Any] = field(default_factory=dict)
-    alternate_exchange: str | None = None
-    statistics: dict[str, int] = field(default_factory=dict)
+    type: str = ""
 
     @classmethod
     def from_qmf(cls, obj: QmfObject) -> Exchange:
-        values = obj.values
-        return cls(
-            name=str(values.get("name", obj.key)),
-            type=str(values.get("type", "")),
-            durable=bool(values.get("durable")),
-            auto_delete=bool(values.get("autoDelete")),
-            arguments=dict(values.get("arguments") or {}),
-            alternate_exchange=_reference(values.get("altExchange")),
-            statistics=_statistics(values, EXCHANGE_STATISTICS),
-        )
+        return cls(**_node_fields(obj, EXCHANGE_STATISTICS), type=str(obj.values.get("type", "")))
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,5 @@
 """The examples of the README's "Cluster-manager hooks" section work: command lines parse,
-the SysV script and
-the systemd unit's commands make a cluster double's member primary.
+the SysV script and the systemd unit's commands make a cluster double's member primary.
 
 The documents use ``localhost``; the tests run them against ``127.0.0.1``.
 """
