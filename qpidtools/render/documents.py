@@ -54,30 +54,24 @@ def _options(options: tuple[Option, ...], obj: Queue | Exchange) -> dict[str, An
     }
 
 
-def queue(queue: Queue) -> dict[str, Any]:
+def _node(node: Queue | Exchange, options: tuple[Option, ...]) -> dict[str, Any]:
     return {
-        "name": queue.name,
-        "durable": queue.durable,
-        "auto_delete": queue.auto_delete,
-        "exclusive": queue.exclusive,
-        "alternate_exchange": queue.alternate_exchange,
-        "arguments": queue.arguments,
-        "options": _options(QUEUE_OPTIONS, queue),
-        "statistics": queue.statistics,
+        "name": node.name,
+        "durable": node.durable,
+        "auto_delete": node.auto_delete,
+        "alternate_exchange": node.alternate_exchange,
+        "arguments": node.arguments,
+        "options": _options(options, node),
+        "statistics": node.statistics,
     }
+
+
+def queue(queue: Queue) -> dict[str, Any]:
+    return {**_node(queue, QUEUE_OPTIONS), "exclusive": queue.exclusive}
 
 
 def exchange(exchange: Exchange) -> dict[str, Any]:
-    return {
-        "name": exchange.name,
-        "type": exchange.type,
-        "durable": exchange.durable,
-        "auto_delete": exchange.auto_delete,
-        "alternate_exchange": exchange.alternate_exchange,
-        "arguments": exchange.arguments,
-        "options": _options(EXCHANGE_OPTIONS, exchange),
-        "statistics": exchange.statistics,
-    }
+    return {**_node(exchange, EXCHANGE_OPTIONS), "type": exchange.type}
 
 
 def queues(queues: Sequence[Queue]) -> dict[str, Any]:
