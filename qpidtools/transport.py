@@ -7,14 +7,16 @@ usage errors and completion of fixed values start fast.
 from __future__ import annotations
 
 import itertools
+import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qpidtools.address import BrokerAddress
-from qpidtools.errors import BrokerTimeout, ConnectError
+from qpidtools.errors import BrokerTimeout, ConnectError, UsageError
 
 if TYPE_CHECKING:
     import proton
@@ -135,7 +137,7 @@ def _remaining(deadline: float | None) -> float | None:
 
 
 def _open(settings: ConnectionSettings) -> BlockingConnection:
-    from proton import SSLDomain, symbol
+    from proton import symbol
     from proton.utils import BlockingConnection
 
     address = settings.address
@@ -149,18 +151,7 @@ def _open(settings: ConnectionSettings) -> BlockingConnection:
         options["allowed_mechs"] = "ANONYMOUS"
     if settings.ha_admin:
         options["properties"] = {symbol("qpid.ha-admin"): 1}
-    ssl_domain = None
-    if address.tls:
-        ssl_domain = SSLDomain(SSLDomain.MODE_CLIENT)
-        if settings.ssl_certificate:
-            ssl_domain.set_credentials(
-                settings.ssl_certificate, settings.ssl_key or settings.ssl_certificate, None
-            )
-        if settings.ssl_trustfile:
-            ssl_domain.set_trusted_ca_db(settings.ssl_trustfile)
-        ssl_domain.set_peer_authentication(
-            SSLDomain.VERIFY_PEER_NAME if settings.ssl_verify else SSLDomain.ANONYMOUS_PEER
-        )
+    ssl_domain = _tls_domain(settings) if address.tls else None
     try:
         return BlockingConnection(
             address.url,
@@ -170,6 +161,47 @@ def _open(settings: ConnectionSettings) -> BlockingConnection:
         )
     except Exception as error:
         raise _translate(error, settings) from error
+
+
+def _tls_domain(settings: ConnectionSettings) -> proton.SSLDomain:
+    """The client side of TLS; unusable certificate, key or CA files are usage errors."""
+    from proton import SSLDomain
+
+    domain = SSLDomain(SSLDomain.MODE_CLIENT)
+    certificate, trustfile = settings.ssl_certificate, settings.ssl_trustfile
+    if certificate:
+        key = settings.ssl_key or certificate
+        _load(
+            lambda: domain.set_credentials(certificate, key, None),
+            {"--ssl-certificate": certificate, "--ssl-key": key},
+            "not PEM, or the key does not match the certificate",
+        )
+    if trustfile:
+        _load(
+            lambda: domain.set_trusted_ca_db(trustfile),
+            {"--ssl-trustfile": trustfile},
+            "not a PEM bundle of CA certificates",
+        )
+    domain.set_peer_authentication(
+        SSLDomain.VERIFY_PEER_NAME if settings.ssl_verify else SSLDomain.ANONYMOUS_PEER
+    )
+    return domain
+
+
+def _load(action: Callable[[], object], files: Mapping[str, str], problem: str) -> None:
+    """Run one SSLDomain call on ``files`` (path by option): proton says only ``SSL failure``."""
+    from proton import SSLException
+
+    for option, path in files.items():
+        try:
+            Path(path).open("rb").close()
+        except OSError as error:
+            raise UsageError(f"cannot read {option} {path}: {error.strerror}") from None
+    try:
+        action()
+    except SSLException:
+        named = " with ".join(f"{option} {path}" for option, path in files.items())
+        raise UsageError(f"cannot use {named}: {problem}") from None
 
 
 def _translate(error: Exception, settings: ConnectionSettings) -> Exception:
@@ -194,11 +226,10 @@ def _describe(error: Exception, settings: ConnectionSettings) -> str:
     text = str(condition.description if condition else error)
     if "Connection refused" in text:
         return f"cannot connect to {where}: connection refused"
-    if "certificate verify failed" in text or "SSL Failure" in text:
-        return (
-            f"TLS verification of the broker at {where} failed ({_ssl_reason(text)}): "
-            "give its CA with --ssl-trustfile, or skip the check with --ssl-no-verify"
-        )
+    if "SSL Failure" in text or "certificate verify failed" in text:
+        return _describe_tls(_ssl_reason(text), settings)
+    if "Expected AMQP" in text and not settings.address.tls:
+        return f"the broker at {where} did not answer in AMQP: a TLS port needs amqps://{where}"
     if "connection aborted" in text or "framing-error" in text or "Expected AMQP" in text:
         hint = "" if settings.ha_admin else " (an HA backup refuses clients without --ha-admin)"
         return f"connection to {where} aborted{hint}"
@@ -207,8 +238,76 @@ def _describe(error: Exception, settings: ConnectionSettings) -> str:
     return f"connection to {where} failed: {_last_part(text)}"
 
 
+def _describe_tls(reason: str, settings: ConnectionSettings) -> str:
+    where = settings.address.host_port
+    if "certificate verify failed" in reason:
+        problem, remedy = _verification_problem(settings)
+        return f"TLS verification of the broker at {where} failed: {problem}; {remedy}"
+    if "certificate required" in reason:
+        return (
+            f"the broker at {where} requires a client certificate: "
+            "give one with --ssl-certificate and --ssl-key"
+        )
+    if settings.ssl_certificate and ("certificate" in reason or "unknown ca" in reason):
+        return f"the broker at {where} refused our client certificate ({reason})"
+    return (
+        f"TLS handshake with the broker at {where} failed ({reason}): "
+        "is that a TLS port? amqp:// connects without TLS"
+    )
+
+
+def _verification_problem(settings: ConnectionSettings) -> tuple[str, str]:
+    """What failed and what to do, for proton's bare ``certificate verify failed``.
+
+    proton does not say whether the chain or the host name failed, so a second handshake with
+    Python's ssl module, trusting the same CAs, finds out.
+    """
+    import socket
+    import ssl
+
+    address, trustfile = settings.address, settings.ssl_trustfile
+    give_ca = "give its CA with --ssl-trustfile, or skip the check with --ssl-no-verify"
+    context = ssl.create_default_context(cafile=trustfile)
+    context.check_hostname = False
+    with suppress(OSError, ssl.SSLError):  # a broker that insists on one still shows its own
+        if settings.ssl_certificate:
+            context.load_cert_chain(settings.ssl_certificate, settings.ssl_key)
+    try:
+        with (
+            socket.create_connection((address.host, address.port), settings.timeout) as raw,
+            context.wrap_socket(raw, server_hostname=address.host) as tls,
+        ):
+            certificate = tls.getpeercert() or {}
+    except ssl.SSLCertVerificationError as error:
+        trusted = trustfile or "the system's CA store"
+        return (
+            f"its certificate is not signed by a CA in {trusted} ({error.verify_message})",
+            give_ca,
+        )
+    except OSError:
+        return "certificate verify failed", give_ca
+    return _name_problem(address.host, certificate), (
+        "connect by a DNS name the certificate lists, or skip the check with --ssl-no-verify"
+    )
+
+
+def _name_problem(host: str, certificate: Mapping[str, Any]) -> str:
+    """How the certificate's names miss ``host``, as proton matches them (DNS names only)."""
+    alternatives = certificate.get("subjectAltName", ())
+    dns = [value for kind, value in alternatives if kind == "DNS"]
+    ips = [value for kind, value in alternatives if kind == "IP Address"]
+    if host in ips and host not in dns:
+        return f"its certificate names {host} as an IP address only, which proton does not match"
+    common = [
+        value for rdn in certificate.get("subject", ()) for key, value in rdn if key == "commonName"
+    ]
+    return f"its certificate is for {', '.join(dns or ips or common) or 'no name'}, not {host}"
+
+
 def _ssl_reason(text: str) -> str:
-    return _last_part(text).removeprefix("SSL Failure: ").strip() or "certificate verify failed"
+    """OpenSSL's reason without its code: ``error:0A000086:SSL routines::certificate ...``."""
+    reason = _last_part(text).removeprefix("SSL Failure: ")
+    return re.sub(r"^error:[0-9A-Fa-f]+:[^:]*:[^:]*:", "", reason).strip() or "TLS failure"
 
 
 def _last_part(text: str) -> str:

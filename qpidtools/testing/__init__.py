@@ -17,6 +17,13 @@ The pytest fixtures (`broker`, `broker_no_ha`, `broker_pair`, `ha_cluster`) live
 
 from qpidtools.testing.cluster import DoubleCluster
 from qpidtools.testing.helpers import hold_consumer, send_messages, wait_for
-from qpidtools.testing.server import BrokerDouble
+from qpidtools.testing.server import BrokerDouble, TlsFiles
 
-__all__ = ["BrokerDouble", "DoubleCluster", "hold_consumer", "send_messages", "wait_for"]
+__all__ = [
+    "BrokerDouble",
+    "DoubleCluster",
+    "TlsFiles",
+    "hold_consumer",
+    "send_messages",
+    "wait_for",
+]

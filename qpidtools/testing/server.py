@@ -28,6 +28,7 @@ from proton import (
     Handler,
     Link,
     Message,
+    SSLDomain,
     Url,
     symbol,
 )
@@ -82,6 +83,23 @@ class Producer:
     link: Link
     node: str | None
     endpoint: model.Endpoint
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """PEM files for a TLS listener; with `client_ca`, clients must show a certificate it signed."""
+
+    certificate: str
+    key: str
+    client_ca: str | None = None
+
+    def server_domain(self) -> SSLDomain:
+        domain = SSLDomain(SSLDomain.MODE_SERVER)
+        domain.set_credentials(self.certificate, self.key, None)
+        if self.client_ca is not None:
+            domain.set_trusted_ca_db(self.client_ca)
+            domain.set_peer_authentication(SSLDomain.VERIFY_PEER, self.client_ca)
+        return domain
 
 
 class _Abort(Handler):
@@ -380,7 +398,10 @@ class BrokerDouble:
     with status `standalone`) or `None` (no HA module: habroker queries return `[]`). Cluster
     members are made by `DoubleCluster`. Use as a context manager, or call `stop()`.
 
-    Attributes: `address` ("127.0.0.1:PORT"), `port`, `state` (the broker model, guarded by
+    `tls` makes the port speak TLS only, as qpidd's `--ssl-port` does.
+
+    Attributes: `address` ("127.0.0.1:PORT"), `url` ("amqps://127.0.0.1:PORT" with `tls`,
+    else "amqp://..."), `port`, `state` (the broker model, guarded by
     `qpidtools.testing.model.LOCK`), `ha` (the habroker model or None), `kind` ("double") and
     `is_real` (False), the last two matching the pytest `broker` fixture's objects.
     """
@@ -397,13 +418,16 @@ class BrokerDouble:
         brokers_url: str = "",
         system_id: uuid.UUID | None = None,
         epoch: int = 1,
+        tls: TlsFiles | None = None,
     ) -> None:
         self.container = Container()
-        self.acceptor = self.container.listen(f"127.0.0.1:{port}")
+        domain = None if tls is None else tls.server_domain()
+        self.acceptor = self.container.listen(f"127.0.0.1:{port}", domain)
         listener = self.acceptor._selectable._delegate
         assert isinstance(listener, socket.socket)
         self.port: int = listener.getsockname()[1]
         self.address = f"127.0.0.1:{self.port}"
+        self.url = f"{'amqps' if tls else 'amqp'}://{self.address}"
         self.state = BrokerState(
             self.port,
             ha_enabled=ha is not None or cluster is not None,
