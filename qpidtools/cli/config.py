@@ -487,12 +487,27 @@ def delete_exchange(ctx: click.Context, name: str) -> None:
         broker.delete_exchange(name)
 
 
+def binding_params(conditions: str) -> Decorator:
+    """``EXCHANGE QUEUE [KEY] [all|any K=V ...]``, as bind and unbind both take them."""
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        for argument in reversed(
+            (
+                click.argument("exchange", shell_complete=complete_exchanges),
+                click.argument("queue", shell_complete=complete_queues),
+                click.argument("key", default="", required=False),
+                click.argument(conditions, nargs=-1, metavar="[all|any K=V ...]"),
+            )
+        ):
+            function = argument(function)
+        return function
+
+    return decorate
+
+
 @cli.command("bind", context_settings=CONTEXT_SETTINGS)
 @options("file")
-@click.argument("exchange", shell_complete=complete_exchanges)
-@click.argument("queue", shell_complete=complete_queues)
-@click.argument("key", default="", required=False)
-@click.argument("conditions", nargs=-1, metavar="[all|any K=V ...]")
+@binding_params("conditions")
 @click.pass_context
 def bind(
     ctx: click.Context, exchange: str, queue: str, key: str, conditions: tuple[str, ...]
@@ -512,10 +527,7 @@ def bind(
 
 @cli.command("unbind", context_settings=CONTEXT_SETTINGS)
 @options()
-@click.argument("exchange", shell_complete=complete_exchanges)
-@click.argument("queue", shell_complete=complete_queues)
-@click.argument("key", default="", required=False)
-@click.argument("ignored", nargs=-1, metavar="[all|any K=V ...]")
+@binding_params("ignored")
 @click.pass_context
 def unbind(
     ctx: click.Context, exchange: str, queue: str, key: str, ignored: tuple[str, ...]
