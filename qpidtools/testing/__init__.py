@@ -6,10 +6,13 @@ proton links so tests can fill and consume queues, and simulates the HA module: 
 habroker, queue replication between doubles, and clusters of doubles (`DoubleCluster`).
 It is an independent AMQP peer built on proton; it does not use the qpidtools client library.
 
-    from qpidtools.testing import BrokerDouble, DoubleCluster, send_messages, hold_consumer
+    from qpidtools.testing import BrokerDouble, DoubleCluster, TlsFiles, send_messages
 
     with BrokerDouble(ha="standalone") as broker:   # or ha=None: no HA module
         send_messages(broker.address, "q", 3)        # the queue must exist (create it via QMF)
+
+    with BrokerDouble(tls=TlsFiles("server.pem", "server-key.pem")) as broker:
+        ...                                          # clients connect to broker.url (amqps://)
 
 The pytest fixtures (`broker`, `broker_no_ha`, `broker_pair`, `ha_cluster`) live in
 `qpidtools.testing.plugin` and use a real qpidd when one is configured.

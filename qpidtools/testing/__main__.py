@@ -7,7 +7,7 @@ import signal
 import threading
 
 from qpidtools.testing.cluster import DoubleCluster
-from qpidtools.testing.server import BrokerDouble
+from qpidtools.testing.server import BrokerDouble, TlsFiles
 
 DESCRIPTION = """\
 A simulation of qpidd's management interface (QMF over AMQP 1.0), not a broker.
@@ -33,7 +33,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cluster", type=int, metavar="N", help="run an HA cluster of N members (nobody promoted)"
     )
+    parser.add_argument(
+        "--tls-cert", metavar="PEM", help="listen with TLS only, with this certificate"
+    )
+    parser.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
+    parser.add_argument(
+        "--tls-client-ca", metavar="PEM", help="require client certificates signed by this CA"
+    )
     args = parser.parse_args(argv)
+    if (args.tls_key or args.tls_client_ca) and not args.tls_cert:
+        parser.error("--tls-key and --tls-client-ca need --tls-cert")
+    if args.tls_cert and args.cluster:
+        parser.error("--tls-cert serves a single broker, not a --cluster")
+    key = args.tls_key or args.tls_cert  # one PEM file may hold both
+    tls = TlsFiles(args.tls_cert, key, args.tls_client_ca) if args.tls_cert else None
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -46,8 +59,12 @@ def main(argv: list[str] | None = None) -> int:
             print("Ctrl-C to stop", flush=True)
             stop.wait()
     else:
-        with BrokerDouble(ha=None if args.no_ha else "standalone", port=args.port) as double:
-            print(f"broker double listening on {double.address}")
+        with BrokerDouble(
+            ha=None if args.no_ha else "standalone",
+            port=args.port,
+            tls=tls,
+        ) as double:
+            print(f"broker double listening on {double.url if tls else double.address}")
             print("Ctrl-C to stop", flush=True)
             stop.wait()
     return 0
