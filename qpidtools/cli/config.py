@@ -101,6 +101,15 @@ _MODEL_OPTIONS = {option.param: option for option in (*QUEUE_OPTIONS, *EXCHANGE_
 _UNSENT_POLICIES = ("none", "ring-strict")  # --limit-policy values that send no property
 
 
+class _Count(click.IntRange):
+    """A size or count: says "not a valid integer" rather than Click's "integer range"."""
+
+    name = "integer"
+
+
+_COUNT = _Count(min=0)
+
+
 def _model_attrs(option: Option) -> dict[str, Any]:
     """Click attributes for an option of the model's tables."""
     if option.kind is Kind.FLAG:
@@ -108,7 +117,7 @@ def _model_attrs(option: Option) -> dict[str, Any]:
     if option.choices:
         kind: click.ParamType[Any] = click.Choice(option.choices)
     elif option.kind is Kind.INT:
-        kind = click.IntRange(min=0)
+        kind = _COUNT
     else:
         kind = click.STRING
     completer = complete_exchanges if option.param == "alternate_exchange" else None
