@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import click
 import pytest
@@ -44,3 +45,17 @@ def qpid_config(capsys: pytest.CaptureFixture[str]) -> Tool:
 def qpid_ha(capsys: pytest.CaptureFixture[str]) -> Tool:
     """``qpid_ha("status", "-b", addr)`` runs qpid-ha and returns its Outcome."""
     return _tool(ha.cli, "qpid-ha", capsys)
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No settings from the developer's environment; returns the config file, in ``tmp_path``."""
+    for variable in (
+        "QPIDTOOLS_BROKER",
+        "QPIDTOOLS_PROFILE",
+        "QPIDTOOLS_USER",
+        "QPIDTOOLS_PASSWORD",
+    ):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    return tmp_path / "qpidtools" / "config.toml"

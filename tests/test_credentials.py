@@ -20,12 +20,7 @@ SECRET = "S3cr:t/pw@!"  # every separator the address forms know
 QUOTED_SECRET = "S3cr%3At%2Fpw%40%21"
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for variable in ("QPIDTOOLS_BROKER", "QPIDTOOLS_PROFILE", "QPIDTOOLS_USER"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.delenv("QPIDTOOLS_PASSWORD", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 @pytest.fixture

@@ -25,14 +25,7 @@ sasl_mechanism = "PLAIN"
 """
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No settings from the developer's environment; the config file lives in ``tmp_path``."""
-    for variable in ("QPIDTOOLS_BROKER", "QPIDTOOLS_PROFILE", "QPIDTOOLS_USER"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.delenv("QPIDTOOLS_PASSWORD", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
-    return tmp_path / "qpidtools" / "config.toml"
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 def write_config(text: str) -> Path:

@@ -16,9 +16,10 @@ from tls_certs import Certificate, Certificates, make_certificates, openssl
 
 from qpidtools.testing import BrokerDouble, TlsFiles
 
-pytestmark = pytest.mark.skipif(
-    openssl() is None, reason="needs the openssl command to make the test certificates"
-)
+pytestmark = [
+    pytest.mark.skipif(openssl() is None, reason="needs the openssl command to make certificates"),
+    pytest.mark.usefixtures("clean_environment"),
+]
 
 SECRET = "tls-S3cret!"
 TIMEOUT = 5.0
@@ -27,15 +28,6 @@ TIMEOUT = 5.0
 @pytest.fixture(scope="session")
 def certs(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
     return make_certificates(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No settings from the developer's environment; profiles live in ``tmp_path``."""
-    for variable in ("QPIDTOOLS_BROKER", "QPIDTOOLS_PROFILE", "QPIDTOOLS_USER"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.delenv("QPIDTOOLS_PASSWORD", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
 
 
 def serving(server: Certificate, client_ca: str | None = None) -> BrokerDouble:
@@ -72,11 +64,12 @@ def test_profile_with_password_file_and_ca_bundle(
     tls_broker: BrokerDouble,
     certs: Certificates,
     tmp_path: Path,
+    clean_environment: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     password_file = tmp_path / "password"
     password_file.write_text(SECRET + "\n")
-    config = tmp_path / "qpidtools" / "config.toml"
+    config = clean_environment
     config.parent.mkdir()
     profile = f"""\
 [profiles.tls]
