@@ -269,7 +269,7 @@ def _verification_problem(settings: ConnectionSettings) -> tuple[str, str]:
     give_ca = "give its CA with --ssl-trustfile, or skip the check with --ssl-no-verify"
     context = ssl.create_default_context(cafile=trustfile)
     context.check_hostname = False
-    with suppress(OSError, ssl.SSLError):  # a broker that insists on one still shows its own
+    with suppress(OSError):  # the broker's certificate arrives before it asks for ours
         if settings.ssl_certificate:
             context.load_cert_chain(settings.ssl_certificate, settings.ssl_key)
     try:
@@ -286,16 +286,21 @@ def _verification_problem(settings: ConnectionSettings) -> tuple[str, str]:
         )
     except OSError:
         return "certificate verify failed", give_ca
-    return _name_problem(address.host, certificate), (
+    mismatch = _name_problem(address.host, certificate)
+    if mismatch is None:
+        return "certificate verify failed", give_ca
+    return mismatch, (
         "connect by a DNS name the certificate lists, or skip the check with --ssl-no-verify"
     )
 
 
-def _name_problem(host: str, certificate: Mapping[str, Any]) -> str:
+def _name_problem(host: str, certificate: Mapping[str, Any]) -> str | None:
     """How the certificate's names miss ``host``, as proton matches them (DNS names only)."""
     alternatives = certificate.get("subjectAltName", ())
     dns = [value for kind, value in alternatives if kind == "DNS"]
     ips = [value for kind, value in alternatives if kind == "IP Address"]
+    if host in dns:
+        return None
     if host in ips and host not in dns:
         return f"its certificate names {host} as an IP address only, which proton does not match"
     common = [
