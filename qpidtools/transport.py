@@ -290,7 +290,8 @@ def _verification_problem(settings: ConnectionSettings) -> tuple[str, str]:
     if mismatch is None:
         return "certificate verify failed", give_ca
     return mismatch, (
-        "connect by a DNS name the certificate lists, or skip the check with --ssl-no-verify"
+        "connect by a DNS name the certificate lists, or skip the check with --ssl-no-verify "
+        "(--ssl-trustfile cannot help: the CA is trusted)"
     )
 
 
