@@ -225,6 +225,8 @@ def invocation(
         ssl_verify=not pick("ssl_no_verify"),
         ha_admin=ha_admin or bool(typed.get("ha_admin")),
     )
+    if settings.sasl_service_name:
+        warn("--sasl-service-name has no effect: proton's SASL always uses the service 'amqp'")
     return Invocation(
         settings=settings,
         json=bool(typed.get("json_output")),
@@ -232,6 +234,15 @@ def invocation(
         verbose=bool(typed.get("verbose")),
         options=typed,
     )
+
+
+def warn(text: str) -> None:
+    """A warning line on stderr, prefixed with the tool's name; the command goes on."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.resilient_parsing:
+        return  # completing a word: the terminal must stay clean
+    prog = ctx.find_root().info_name if ctx else None
+    click.echo(f"{prog or 'qpidtools'}: warning: {text}", err=True)
 
 
 def _path(value: Any) -> str | None:

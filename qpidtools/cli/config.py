@@ -27,6 +27,7 @@ from qpidtools.cli.common import (
     run,
     shared_options,
     version_option,
+    warn,
 )
 from qpidtools.cli.completion import (
     complete_exchange_types,
@@ -154,11 +155,6 @@ def _params(option_table: Iterable[Option]) -> tuple[str, ...]:
 
 
 # -- helpers -------------------------------------------------------------------------------
-
-
-def warn(text: str) -> None:
-    """A warning line on stderr; the command goes on."""
-    click.echo(f"{PROG}: warning: {text}", err=True)
 
 
 def _start(ctx: click.Context) -> Invocation:
