@@ -51,11 +51,8 @@ class Broker:
     @contextmanager
     def connect(cls, settings: ConnectionSettings) -> Iterator[Broker]:
         """Connect, yield the broker, and always close the connection afterwards."""
-        connection = Connection(settings)
-        try:
+        with Connection(settings) as connection:
             yield cls(connection)
-        finally:
-            connection.close()
 
     @property
     def address(self) -> str:

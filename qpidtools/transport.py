@@ -9,9 +9,9 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,8 +42,6 @@ class ConnectionSettings:
 
     def for_address(self, address: BrokerAddress) -> ConnectionSettings:
         """The same settings and credentials for another broker (``qpid-ha --all``)."""
-        from dataclasses import replace
-
         with_credentials = address.with_credentials(self.address.user, self.address.password)
         return replace(self, address=with_credentials)
 
@@ -118,16 +116,6 @@ class Connection:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-@contextmanager
-def connect(settings: ConnectionSettings) -> Iterator[Connection]:
-    """Open a :class:`Connection`, closed again when the block ends."""
-    connection = Connection(settings)
-    try:
-        yield connection
-    finally:
-        connection.close()
 
 
 def _remaining(deadline: float | None) -> float | None:
