@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -207,6 +206,8 @@ def ha_brokers(
     Every broker gets its own connection (``settings`` with the address swapped in) and its
     own thread, so a broker that never answers costs one timeout, not one per broker behind it.
     """
+    from concurrent.futures import ThreadPoolExecutor  # only qpid-ha --all needs threads
+
     if not addresses:
         return []
 
