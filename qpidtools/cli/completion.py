@@ -30,7 +30,7 @@ import click
 from click import shell_completion
 from click.shell_completion import CompletionItem, split_arg_string
 
-from qpidtools.model import EXCHANGE_TYPES, HA_STATUSES, LIMIT_POLICIES, REPLICATE_LEVELS
+from qpidtools.model import EXCHANGE_TYPES
 
 #: Seconds a TAB may wait for the broker before it gives up, all steps included.
 BUDGET = 1.0
@@ -51,9 +51,6 @@ def fixed(values: Iterable[str]) -> Completer:
 
 
 complete_exchange_types = fixed(EXCHANGE_TYPES)
-complete_limit_policies = fixed(LIMIT_POLICIES)
-complete_replicate_levels = fixed(REPLICATE_LEVELS)
-complete_ha_statuses = fixed(HA_STATUSES)
 
 
 def complete_queues(
