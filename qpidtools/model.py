@@ -11,7 +11,7 @@ from dataclasses import KW_ONLY, dataclass, field
 from enum import Enum
 from typing import Any
 
-from qpidtools.qmf import QmfObject, object_key
+from qpidtools.qmf import QmfObject, reference_key
 
 REPLICATE_LEVELS = ("none", "configuration", "all")
 LIMIT_POLICIES = ("none", "reject", "ring", "ring-strict")
@@ -218,13 +218,6 @@ def present_options(options: tuple[Option, ...], obj: Queue | Exchange) -> list[
     return present
 
 
-def _reference(value: Any) -> str | None:
-    """A QMF reference (``{_object_name: ...}``) as the referred object's own name."""
-    if isinstance(value, dict) and "_object_name" in value:
-        return object_key(str(value["_object_name"]))
-    return None
-
-
 def _statistics(values: dict[str, Any], names: tuple[str, ...]) -> dict[str, int]:
     return {name: int(values[name]) for name in names if isinstance(values.get(name), int)}
 
@@ -281,7 +274,7 @@ def _node_fields(obj: QmfObject, statistics: tuple[str, ...]) -> dict[str, Any]:
         "durable": bool(values.get("durable")),
         "auto_delete": bool(values.get("autoDelete")),
         "arguments": dict(values.get("arguments") or {}),
-        "alternate_exchange": _reference(values.get("altExchange")),
+        "alternate_exchange": reference_key(values.get("altExchange")),
         "statistics": _statistics(values, statistics),
     }
 
@@ -323,8 +316,8 @@ class Binding:
     def from_qmf(cls, obj: QmfObject) -> Binding:
         values = obj.values
         return cls(
-            exchange=_reference(values.get("exchangeRef")) or "",
-            queue=_reference(values.get("queueRef")),
+            exchange=reference_key(values.get("exchangeRef")) or "",
+            queue=reference_key(values.get("queueRef")),
             key=str(values.get("bindingKey", "")),
             arguments=dict(values.get("arguments") or {}),
             msg_matched=int(values.get("msgMatched", 0)),

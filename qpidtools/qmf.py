@@ -46,6 +46,13 @@ def object_key(object_name: str) -> str:
     return parts[2] if len(parts) == 3 else object_name
 
 
+def reference_key(value: Any) -> str | None:
+    """The referred object's own name if ``value`` is a QMF reference (``{_object_name: ...}``)."""
+    if isinstance(value, dict) and "_object_name" in value:
+        return object_key(str(value["_object_name"]))
+    return None
+
+
 def decode(value: Any) -> Any:
     """Turn AMQP binary into ``str`` (bytes when not UTF-8) and uuids into text, recursively."""
     if isinstance(value, memoryview | bytes):

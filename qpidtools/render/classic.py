@@ -32,7 +32,7 @@ from qpidtools.model import (
     Queue,
     present_options,
 )
-from qpidtools.qmf import QmfObject, object_key
+from qpidtools.qmf import QmfObject, reference_key
 
 _MASK64 = 2**64 - 1
 _DICT_MINSIZE = 8
@@ -303,9 +303,8 @@ def list_columns(
 
 def cell_value(value: Any) -> Any:
     """A property as ``list`` shows it: references by the referred object's name."""
-    if isinstance(value, dict) and "_object_name" in value:
-        return object_key(str(value["_object_name"]))
-    return value
+    key = reference_key(value)
+    return value if key is None else key
 
 
 def _cell(value: Any) -> str:
