@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -175,11 +175,11 @@ class Invocation:
     json: bool = False
     no_color: bool = False
     verbose: bool = False
-    options: Mapping[str, Any] | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)  # as typed, by parameter name
 
     def flag(self, name: str) -> bool:
         """A tool-specific flag such as ``recursive`` or ``cluster_manager``."""
-        return bool((self.options or {}).get(name))
+        return bool(self.options.get(name))
 
 
 def invocation(

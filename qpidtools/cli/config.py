@@ -160,17 +160,12 @@ def _params(option_table: Iterable[Option]) -> tuple[str, ...]:
 def _start(ctx: click.Context) -> Invocation:
     """Resolve the options, and warn about those that mean nothing to this command."""
     inv = invocation(ctx)
-    typed = inv.options or {}
     for param in ctx.command.params:
-        if getattr(param, "hidden", False) and param.name in typed:
+        if getattr(param, "hidden", False) and param.name in inv.options:
             flag = max(param.opts, key=len)
             where = " ".join(ctx.command_path.split()[1:]) or "the overview"
             warn(f"{flag} does not apply to '{where}' and was ignored")
     return inv
-
-
-def _typed(inv: Invocation) -> Mapping[str, Any]:
-    return inv.options or {}
 
 
 def _show(inv: Invocation, view: str, *data: Any) -> None:
@@ -393,7 +388,7 @@ def _generic_add(type_name: str) -> click.Command:
     @click.pass_context
     def add_object(ctx: click.Context, name: str) -> None:
         inv = _start(ctx)
-        created = parse_arguments(_typed(inv).get("argument", ()))
+        created = parse_arguments(inv.options.get("argument", ()))
         with Broker.connect(inv.settings) as broker:
             broker.create(type_name, name, created, strict=False)
 
@@ -446,8 +441,8 @@ def delete() -> None:
 def add_queue(ctx: click.Context, name: str) -> None:
     """Create the queue NAME."""
     inv = _start(ctx)
-    created = properties(QUEUE_OPTIONS, _typed(inv))
-    source = _typed(inv).get("start_replica")
+    created = properties(QUEUE_OPTIONS, inv.options)
+    source = inv.options.get("start_replica")
     with Broker.connect(inv.settings) as broker:
         broker.add_queue(name, created, replicate_from=source)
 
@@ -460,7 +455,7 @@ def add_queue(ctx: click.Context, name: str) -> None:
 def add_exchange(ctx: click.Context, exchange_type: str, name: str) -> None:
     """Create the exchange NAME of TYPE: direct, fanout, topic, headers or xml."""
     inv = _start(ctx)
-    created = properties(EXCHANGE_OPTIONS, _typed(inv))
+    created = properties(EXCHANGE_OPTIONS, inv.options)
     with Broker.connect(inv.settings) as broker:
         broker.add_exchange(exchange_type, name, created)
 
@@ -524,7 +519,7 @@ def bind(
     """
     inv = _start(ctx)
     binding_name(exchange, queue, key)  # usage errors before connecting
-    match, xquery = header_match(conditions), read_xquery(_typed(inv).get("file"))
+    match, xquery = header_match(conditions), read_xquery(inv.options.get("file"))
     with Broker.connect(inv.settings) as broker:
         arguments = binding_arguments(broker.exchange(exchange), match, xquery)
         broker.bind(exchange, queue, key, arguments)
@@ -552,7 +547,7 @@ def list_objects(ctx: click.Context, type_name: str) -> None:
     """List the broker's objects of a QMF class: queue, exchange, binding, connection,
     session, link, bridge, subscription, topic ..."""
     inv = _start(ctx)
-    wanted = _typed(inv).get("show_property", ())
+    wanted = inv.options.get("show_property", ())
     with Broker.connect(inv.settings) as broker:
         found = broker.objects(type_name.lower())
     columns, missing = classic.list_columns(type_name, found, wanted)
