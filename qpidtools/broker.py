@@ -150,7 +150,8 @@ class Broker:
         self._call_broker("setLogLevel", {"level": level})
 
     def reload_acl(self) -> None:
-        self.qmf.call(ACL_OBJECT, "reloadACLFile")
+        not_loaded = QpidToolsError("the ACL module is not loaded in the broker")
+        self._call_module(ACL_OBJECT, "reloadACLFile", {}, not_loaded)
 
     def shutdown(self) -> None:
         """Stop the broker. It sends no reply; losing the connection is the expected outcome."""
@@ -184,11 +185,27 @@ class Broker:
         return self.qmf.call(BROKER_OBJECT, method, arguments)
 
     def _call_ha(self, method: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        return self._call_module(
+            HA_BROKER_OBJECT, method, arguments, HaNotLoadedError(self.address)
+        )
+
+    def _call_module(
+        self,
+        object_name: str,
+        method: str,
+        arguments: Mapping[str, Any],
+        not_loaded: QpidToolsError,
+    ) -> dict[str, Any]:
+        """Call a method of a plug-in module's object; ``not_loaded`` if qpidd has no such object.
+
+        qpidd answers a call to an object it does not have with error code 1 (not found) and
+        the object's name; without the module that is all an operator would see.
+        """
         try:
-            return self.qmf.call(HA_BROKER_OBJECT, method, arguments)
+            return self.qmf.call(object_name, method, arguments)
         except BrokerError as error:
-            if error.error_code == 1 and HA_BROKER_OBJECT in error.error_text:
-                raise HaNotLoadedError(self.address) from error
+            if error.error_code == 1 and object_name in error.error_text:
+                raise not_loaded from error
             raise
 
 

@@ -34,7 +34,7 @@ from qpidtools.cli.completion import (
     complete_exchanges,
     complete_queues,
 )
-from qpidtools.errors import BrokerError, QpidToolsError, UsageError
+from qpidtools.errors import UsageError
 from qpidtools.model import (
     EXCHANGE_OPTIONS,
     LIMIT_POLICIES,
@@ -43,7 +43,6 @@ from qpidtools.model import (
     Kind,
     Option,
 )
-from qpidtools.qmf import ACL_OBJECT
 from qpidtools.render import Mode, classic, console, documents, mode_for, print_json, print_lines
 
 PROG = "qpid-config"
@@ -579,12 +578,7 @@ def reload_acl(ctx: click.Context) -> None:
     """Make the broker read its ACL file again."""
     inv = _start(ctx)
     with Broker.connect(inv.settings) as broker:
-        try:
-            broker.reload_acl()
-        except BrokerError as error:
-            if error.error_code == 1 and ACL_OBJECT in error.error_text:
-                raise QpidToolsError("the ACL module is not loaded in the broker") from error
-            raise
+        broker.reload_acl()
 
 
 @cli.command("shutdown", context_settings=CONTEXT_SETTINGS)
