@@ -361,6 +361,10 @@ class HaBroker:
     def is_primary(self) -> bool:
         return self.status in PRIMARY_STATUSES
 
+    def has_status(self, status: str) -> bool:
+        """Whether this broker is in ``status``; ``"primary"`` stands for active or recovering."""
+        return self.is_primary if status == "primary" else self.status == status
+
     @classmethod
     def from_qmf(cls, obj: QmfObject) -> HaBroker:
         values = obj.values

@@ -41,7 +41,7 @@ from qpidtools.cli.common import (
 )
 from qpidtools.cli.completion import complete_queues
 from qpidtools.errors import QpidToolsError
-from qpidtools.model import HA_STATUSES, HaBroker
+from qpidtools.model import HA_STATUSES
 from qpidtools.render.ha import Survey, show_query, show_status
 from qpidtools.transport import ConnectionSettings
 
@@ -160,8 +160,8 @@ def status(ctx: click.Context, expect: str | None, is_primary: bool, every_broke
     options = _invocation(ctx)
     if expect or is_primary:
         found = ha_broker_at(options.settings)
-        wanted = {expect, "primary" if is_primary else None} - {None}
-        ctx.exit(0 if all(_has_status(found, str(want)) for want in wanted) else 1)
+        wanted = [want for want in (expect, "primary" if is_primary else None) if want]
+        ctx.exit(0 if all(found.has_status(want) for want in wanted) else 1)
     show_status(options, _survey(options.settings, every_broker))
 
 
@@ -249,10 +249,6 @@ def _survey(settings: ConnectionSettings, every_broker: bool) -> Survey:
         return Survey([(settings.address.host_port, local)], every_broker, named=False)
     found = ha_brokers(settings, members)
     return Survey([(str(a), f) for a, f in zip(members, found, strict=True)], True, named=True)
-
-
-def _has_status(found: HaBroker, wanted: str) -> bool:
-    return found.is_primary if wanted == "primary" else found.status == wanted
 
 
 def _manager(ctx: click.Context) -> bool:
