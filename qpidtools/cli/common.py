@@ -50,13 +50,14 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
-def _option(*decls: str, **attrs: Any) -> Decorator:
+def remembered_option(*decls: str, **attrs: Any) -> Decorator:
+    """An option that may stand anywhere on the line: read with :func:`given`, not passed."""
     return click.option(*decls, expose_value=False, callback=_remember, **attrs)
 
 
 def _timeout_option(*short: str) -> Decorator:
     """``--timeout``, optionally with a short alias (classic qpid-config has ``-t``)."""
-    return _option(
+    return remembered_option(
         *short,
         "--timeout",
         type=click.FloatRange(min=0),
@@ -69,7 +70,7 @@ def _timeout_option(*short: str) -> Decorator:
 _TIMEOUT = _timeout_option()
 
 CONNECTION_OPTIONS: tuple[Decorator, ...] = (
-    _option(
+    remembered_option(
         "-b",
         "--broker",
         metavar="ADDRESS",
@@ -77,46 +78,46 @@ CONNECTION_OPTIONS: tuple[Decorator, ...] = (
         "host[:port]. Default: $QPIDTOOLS_BROKER, the profile's broker, or localhost.",
     ),
     _TIMEOUT,
-    _option("--user", metavar="NAME", help="User name for SASL authentication."),
-    _option(
+    remembered_option("--user", metavar="NAME", help="User name for SASL authentication."),
+    remembered_option(
         "--password-file",
         type=click.Path(dir_okay=False),
         metavar="FILE",
         help="Read the password from FILE (or set $QPIDTOOLS_PASSWORD).",
     ),
-    _option(
+    remembered_option(
         "--profile",
         metavar="NAME",
         help="Use the named broker profile from ~/.config/qpidtools/config.toml "
         "(or $QPIDTOOLS_PROFILE).",
     ),
-    _option(
+    remembered_option(
         "--sasl-mechanism",
         metavar="MECH",
         help="SASL mechanism(s) for authentication, e.g. PLAIN or ANONYMOUS.",
     ),
-    _option(
+    remembered_option(
         "--sasl-service-name", metavar="NAME", help="SASL service name (used by GSSAPI/Kerberos)."
     ),
-    _option(
+    remembered_option(
         "--ssl-certificate",
         type=click.Path(dir_okay=False),
         metavar="CERT",
         help="Client TLS certificate (PEM).",
     ),
-    _option(
+    remembered_option(
         "--ssl-key",
         type=click.Path(dir_okay=False),
         metavar="KEY",
         help="Private key for the client certificate (PEM); needs --ssl-certificate.",
     ),
-    _option(
+    remembered_option(
         "--ssl-trustfile",
         type=click.Path(dir_okay=False),
         metavar="CA",
         help="CA bundle (PEM) to verify the broker's certificate with.",
     ),
-    _option(
+    remembered_option(
         "--ssl-no-verify",
         is_flag=True,
         default=None,
@@ -125,17 +126,19 @@ CONNECTION_OPTIONS: tuple[Decorator, ...] = (
 )
 
 OUTPUT_OPTIONS: tuple[Decorator, ...] = (
-    _option(
+    remembered_option(
         "--json",
         "json_output",
         is_flag=True,
         default=None,
         help="Print one JSON document instead of text.",
     ),
-    _option(
+    remembered_option(
         "--no-color", is_flag=True, default=None, help="No colour on a terminal (also $NO_COLOR)."
     ),
-    _option("-v", "--verbose", is_flag=True, default=None, help="Say more about failures."),
+    remembered_option(
+        "-v", "--verbose", is_flag=True, default=None, help="Say more about failures."
+    ),
 )
 
 
@@ -155,11 +158,6 @@ def shared_options(*extra: Decorator, timeout_short: str | None = None) -> Decor
         return function
 
     return decorate
-
-
-def remembered_option(*decls: str, **attrs: Any) -> Decorator:
-    """A tool-specific option that, like the shared ones, may stand anywhere on the line."""
-    return _option(*decls, **attrs)
 
 
 def given(ctx: click.Context) -> dict[str, Any]:
