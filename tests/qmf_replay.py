@@ -9,10 +9,8 @@ the way the capture generator did (proton's Message getters would fill in defaul
 
 from __future__ import annotations
 
-import json
 import uuid
 from contextlib import suppress
-from pathlib import Path
 from typing import Any
 
 from proton import (
@@ -36,8 +34,6 @@ from proton import (
     ushort,
 )
 from proton.utils import BlockingConnection
-
-CAPTURES = Path(__file__).resolve().parents[2] / "shared" / "qmf-captures"
 
 _SCALARS: dict[str, Any] = {
     "$ulong": ulong,
@@ -94,11 +90,6 @@ PROPERTY_FIELDS = (
     "group_sequence",
     "reply_to_group_id",
 )
-
-
-def load(path: Path) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads(path.read_text())
-    return result
 
 
 def decode(value: Any) -> Any:

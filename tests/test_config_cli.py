@@ -13,26 +13,19 @@ import re
 import socket
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from capture_files import classic as capture
+from capture_files import needs_captures
 from conftest import Outcome, Tool
 
 from qpidtools.testing import hold_consumer, send_messages
 
-CAPTURES = Path("/work/shared/qmf-captures/classic-tools")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 #: Lines naming a client's reply queue: the classic ``<uuid>:0.0``, or the double's/proton's
 #: ``<container>_<link>``; and the classic tool's 0-10 topic binding ``direct.<uuid>``.
 REPLY_LINE = re.compile(rf"{UUID.pattern}(:0\.0|_)|direct\.{UUID.pattern}")
-
-needs_captures = pytest.mark.skipif(not CAPTURES.is_dir(), reason="captures not available")
-
-
-def capture(case: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((CAPTURES / f"{case}.json").read_text())
-    return data
 
 
 def without_reply_queues(text: str) -> list[str]:

@@ -6,9 +6,10 @@ import re
 from typing import Any
 
 import pytest
+from capture_files import QMF_CAPTURES, load, needs_captures
 from proton import ConnectionException, Message, symbol
 from proton.utils import BlockingConnection
-from qmf_replay import CAPTURES, ReplayClient, load
+from qmf_replay import ReplayClient
 
 from qpidtools.testing import BrokerDouble, DoubleCluster, hold_consumer, send_messages, wait_for
 from qpidtools.testing.model import LOCK
@@ -108,11 +109,17 @@ def test_stop_drops_connections_and_refuses_new_ones() -> None:
     client.close(peer_gone=True)
 
 
-def test_backup_rejects_plain_connections() -> None:
-    """221: backups abort connections without qpid.ha-admin, before sending their open."""
-    attempts = load(CAPTURES / "221-ha-backup-client-connections.json")["connection_attempts"]
+@needs_captures
+def test_backups_abort_as_captured() -> None:
+    """221: a real backup aborted plain connections with exactly the condition checked below."""
+    path = QMF_CAPTURES / "221-ha-backup-client-connections.json"
+    attempts = load(path)["connection_attempts"]
     texts = [a["error"]["text"] for a in attempts if a.get("error")]
     assert texts and all(text.endswith(ABORTED) for text in texts)
+
+
+def test_backup_rejects_plain_connections() -> None:
+    """221: backups abort connections without qpid.ha-admin, before sending their open."""
     with DoubleCluster(3, recovery_s=0.1, catchup_s=0.2) as cluster:
         c1, c2, _ = cluster.members
         with pytest.raises(ConnectionException, match=re.escape(ABORTED)):

@@ -6,7 +6,6 @@ Broker calls go to a recording fake (``calls``) where only the command line is u
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from capture_files import qpid_ha_copy
 
 from qpidtools import broker as broker_module
 from qpidtools import qpidd_conf
@@ -25,7 +25,6 @@ from qpidtools.errors import AddressError, BrokerTimeout, ConfigError, ConnectEr
 from qpidtools.model import HaBroker
 from qpidtools.transport import ConnectionSettings
 
-CAPTURES = Path(__file__).parent / "captures" / "qpid-ha"
 STANDALONE = HaBroker("standalone", "id", "", "", "none")
 MANAGER_REFUSAL = (
     "qpid-ha: error: 'promote' should only be called by the cluster manager. Incorrect use of "
@@ -35,7 +34,7 @@ MANAGER_REFUSAL = (
 
 
 def classic_stdout(case: str) -> str:
-    return str(json.loads((CAPTURES / f"qpid-ha-{case}.json").read_text())["stdout"])
+    return str(qpid_ha_copy(case)["stdout"])
 
 
 @dataclass

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
+from capture_files import qpid_ha_copy as capture
 
 from qpidtools import broker as broker_module
 from qpidtools.cli import ha as ha_cli
@@ -22,7 +22,6 @@ from qpidtools.errors import ConnectError, HaNotLoadedError, QpidToolsError
 from qpidtools.model import HaBroker
 from qpidtools.transport import ConnectionSettings
 
-CAPTURES = Path(__file__).parent / "captures" / "qpid-ha"
 CLASSIC_REFUSED = "[Errno 111] Connection refused"
 LABELS = {
     "Status:": "status",
@@ -34,10 +33,6 @@ LABELS = {
 CLUSTER_URL = "amqp:tcp:127.0.0.1:5681,tcp:127.0.0.1:5682,tcp:127.0.0.1:5683"
 
 Cluster = dict[str, HaBroker | QpidToolsError]
-
-
-def capture(case: str) -> dict[str, Any]:
-    return dict(json.loads((CAPTURES / f"qpid-ha-{case}.json").read_text()))
 
 
 def ours(classic_stdout: str) -> str:
