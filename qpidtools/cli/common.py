@@ -55,11 +55,11 @@ def remembered_option(*decls: str, **attrs: Any) -> Decorator:
     return click.option(*decls, expose_value=False, callback=_remember, **attrs)
 
 
-def _timeout_option(*short: str) -> Decorator:
+def _timeout_option(short: str | None) -> Decorator:
     """``--timeout``, optionally with a short alias (classic qpid-config has ``-t``)."""
+    names = (short, "--timeout") if short else ("--timeout",)
     return remembered_option(
-        *short,
-        "--timeout",
+        *names,
         type=click.FloatRange(min=0),
         metavar="SECONDS",
         help="Seconds to wait for the connection and for each broker call "
@@ -67,17 +67,16 @@ def _timeout_option(*short: str) -> Decorator:
     )
 
 
-_TIMEOUT = _timeout_option()
+_BROKER = remembered_option(
+    "-b",
+    "--broker",
+    metavar="ADDRESS",
+    help="Broker address: [user/password@]host[:port] or amqp[s]://[user[:password]@]"
+    "host[:port]. Default: $QPIDTOOLS_BROKER, the profile's broker, or localhost.",
+)
 
-CONNECTION_OPTIONS: tuple[Decorator, ...] = (
-    remembered_option(
-        "-b",
-        "--broker",
-        metavar="ADDRESS",
-        help="Broker address: [user/password@]host[:port] or amqp[s]://[user[:password]@]"
-        "host[:port]. Default: $QPIDTOOLS_BROKER, the profile's broker, or localhost.",
-    ),
-    _TIMEOUT,
+#: The connection options after ``-b`` and ``--timeout`` (which differs between the tools).
+LOGIN_AND_TLS_OPTIONS: tuple[Decorator, ...] = (
     remembered_option("--user", metavar="NAME", help="User name for SASL authentication."),
     remembered_option(
         "--password-file",
@@ -147,13 +146,11 @@ def shared_options(*extra: Decorator, timeout_short: str | None = None) -> Decor
 
     ``timeout_short`` gives ``--timeout`` a short alias such as ``-t`` for one tool only.
     """
-    connection = CONNECTION_OPTIONS
-    if timeout_short:
-        alias = _timeout_option(timeout_short)
-        connection = tuple(alias if option is _TIMEOUT else option for option in connection)
+    timeout = _timeout_option(timeout_short)
+    options = (_BROKER, timeout, *LOGIN_AND_TLS_OPTIONS, *extra, *OUTPUT_OPTIONS)
 
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
-        for option in reversed((*connection, *extra, *OUTPUT_OPTIONS)):
+        for option in reversed(options):
             function = option(function)
         return function
 
