@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from proton.utils import BlockingConnection, BlockingReceiver, BlockingSender
 
 QMF_ADDRESS = "qmf.default.direct"
+DEFAULT_TIMEOUT = 10.0
 _FOREVER = 10.0**7  # proton's blocking API has no "no timeout" for connecting
 
 
@@ -31,7 +32,7 @@ class ConnectionSettings:
     """Everything needed to reach one broker. ``timeout=None`` waits forever."""
 
     address: BrokerAddress
-    timeout: float | None = 10.0
+    timeout: float | None = DEFAULT_TIMEOUT
     sasl_mechanism: str | None = None
     sasl_service_name: str | None = None
     ssl_certificate: str | None = None

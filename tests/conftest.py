@@ -1,8 +1,10 @@
-"""Run the CLIs in-process, as a user would from a shell, and capture what they print."""
+"""Run the CLIs in-process, as a user would from a shell, and capture what they print;
+loopback ports that refuse or never answer."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 
 from qpidtools.cli import config, ha
 from qpidtools.cli.common import run
+from qpidtools.testing import BrokerDouble
 
 
 @dataclass(frozen=True)
@@ -59,3 +62,16 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     return tmp_path / "qpidtools" / "config.toml"
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port nobody listens on: connecting is refused."""
+    return BrokerDouble.free_port()
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A loopback port that accepts connections (into its backlog) and never says a word."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        yield server.getsockname()[1]

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -62,21 +60,15 @@ def names(broker: Any) -> str:
 
 
 @pytest.fixture
-def no_broker() -> Iterator[str]:
+def no_broker(closed_port: int) -> str:
     """An address where nothing listens."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    yield f"127.0.0.1:{port}"
+    return f"127.0.0.1:{closed_port}"
 
 
 @pytest.fixture
-def silent_broker() -> Iterator[str]:
+def silent_broker(silent_port: int) -> str:
     """An address that accepts connections and never says a word."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        yield f"127.0.0.1:{sock.getsockname()[1]}"
+    return f"127.0.0.1:{silent_port}"
 
 
 @pytest.mark.parametrize("path", sorted(SCRIPTS), ids=str)

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -444,15 +442,12 @@ def test_usage_errors_exit_2_without_a_broker(
     assert outcome.out == ""
 
 
-def test_broker_down_is_exit_1(qpid_config: Tool) -> None:
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    outcome = qpid_config("-b", f"127.0.0.1:{port}", "add", "queue", "x")
+def test_broker_down_is_exit_1(qpid_config: Tool, closed_port: int) -> None:
+    outcome = qpid_config("-b", f"127.0.0.1:{closed_port}", "add", "queue", "x")
     assert outcome.code == 1
     assert (
         outcome.err
-        == f"qpid-config: error: cannot connect to 127.0.0.1:{port}: connection refused\n"
+        == f"qpid-config: error: cannot connect to 127.0.0.1:{closed_port}: connection refused\n"
     )
 
 
@@ -468,18 +463,9 @@ def test_password_is_never_printed(qpid_config: Tool) -> None:
         assert "s3cret" not in outcome.out + outcome.err
 
 
-@pytest.fixture
-def silent_listener() -> Iterator[int]:
-    """A socket that accepts TCP connections and never says a word."""
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen(5)
-        yield server.getsockname()[1]
-
-
-def test_timeout_is_honoured(qpid_config: Tool, silent_listener: int) -> None:
+def test_timeout_is_honoured(qpid_config: Tool, silent_port: int) -> None:
     started = time.monotonic()
-    outcome = qpid_config("-t", "1", "-b", f"127.0.0.1:{silent_listener}", "queues")
+    outcome = qpid_config("-t", "1", "-b", f"127.0.0.1:{silent_port}", "queues")
     elapsed = time.monotonic() - started
     assert outcome.code == 1
     assert outcome.err.startswith("qpid-config: error: timed out after 1 s waiting for the broker")

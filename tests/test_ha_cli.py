@@ -6,7 +6,6 @@ Broker calls go to a recording fake (``calls``) where only the command line is u
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -411,17 +410,14 @@ def test_every_member_is_asked_at_the_same_time(monkeypatch: pytest.MonkeyPatch)
 
 
 @pytest.fixture
-def silent() -> Iterator[BrokerAddress]:
-    """A listening socket that accepts connections (in its backlog) and never says a word."""
-    with socket.create_server(("127.0.0.1", 0)) as server:
-        yield BrokerAddress("127.0.0.1", server.getsockname()[1])
+def silent(silent_port: int) -> BrokerAddress:
+    """A broker address that accepts connections and never says a word."""
+    return BrokerAddress("127.0.0.1", silent_port)
 
 
 @pytest.fixture
-def refused() -> BrokerAddress:
-    with socket.create_server(("127.0.0.1", 0)) as server:
-        port = server.getsockname()[1]
-    return BrokerAddress("127.0.0.1", port)
+def refused(closed_port: int) -> BrokerAddress:
+    return BrokerAddress("127.0.0.1", closed_port)
 
 
 def test_a_silent_member_costs_its_timeout_and_a_dead_one_an_error(

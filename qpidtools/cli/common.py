@@ -25,13 +25,12 @@ from qpidtools.address import mask, parse_address
 from qpidtools.cli.completion import BashComplete
 from qpidtools.errors import QpidToolsError, UsageError
 from qpidtools.profiles import load_profile
-from qpidtools.transport import ConnectionSettings
+from qpidtools.transport import DEFAULT_TIMEOUT, ConnectionSettings
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 _GIVEN = "qpidtools.given"
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-DEFAULT_TIMEOUT = 10.0
 
 add_completion_class(BashComplete, "bash")  # reads the line as typed: see BashComplete
 
@@ -63,7 +62,7 @@ def _timeout_option(short: str | None) -> Decorator:
         type=click.FloatRange(min=0),
         metavar="SECONDS",
         help="Seconds to wait for the connection and for each broker call "
-        "(default 10; 0 waits forever).",
+        f"(default {DEFAULT_TIMEOUT:g}; 0 waits forever).",
     )
 
 
