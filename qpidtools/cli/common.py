@@ -243,15 +243,15 @@ def _path(value: Any) -> str | None:
     return str(Path(value).expanduser()) if value else None
 
 
-def _password(typed: Mapping[str, Any], profile: Mapping[str, Any]) -> str | None:
-    """The password from --password-file, $QPIDTOOLS_PASSWORD or the profile, in that order."""
+def _password(typed: Mapping[str, Any], defaults: Mapping[str, Any]) -> str | None:
+    """The password from --password-file, $QPIDTOOLS_PASSWORD, then the profile or fallback."""
     if typed.get("password_file"):
         return _read_password(typed["password_file"])
     if os.environ.get("QPIDTOOLS_PASSWORD"):
         return os.environ["QPIDTOOLS_PASSWORD"]
-    if profile.get("password_file"):
-        return _read_password(profile["password_file"])
-    password = profile.get("password")  # only a fallback has one (qpid-ha's qpidd.conf)
+    if defaults.get("password_file"):
+        return _read_password(defaults["password_file"])
+    password = defaults.get("password")  # only a fallback has one (qpid-ha's qpidd.conf)
     return None if password is None else str(password)
 
 
