@@ -350,9 +350,10 @@ def _listing(ctx: click.Context, kind: str, pattern: str) -> int:
         found: list[Any] = broker.queues() if kind == "queue" else broker.exchanges()
         bindings = broker.bindings() if recursive else []
     matched = [item for item in found if pattern in item.name]
-    if skip_default:  # the default exchange, as an exchange and as a queue's binding
-        matched = [item for item in matched if kind == "queue" or item.name]
-        bindings = [binding for binding in bindings if kind == "exchange" or binding.exchange]
+    if skip_default and kind == "exchange":  # the default exchange is the one without a name
+        matched = [exchange for exchange in matched if exchange.name]
+    elif skip_default:  # every queue's implicit binding to it
+        bindings = [binding for binding in bindings if binding.exchange]
     if recursive:
         _show(inv, f"{kind}_bindings", matched, bindings)
         return 0
