@@ -157,12 +157,12 @@ def status(ctx: click.Context, expect: str | None, is_primary: bool, every_broke
 
     One of joining, catchup, ready (backups), recovering, active (primary) or standalone.
     """
-    options = _invocation(ctx)
+    inv = _invocation(ctx)
     if expect or is_primary:
-        found = ha_broker_at(options.settings)
+        found = ha_broker_at(inv.settings)
         wanted = [want for want in (expect, "primary" if is_primary else None) if want]
         ctx.exit(0 if all(found.has_status(want) for want in wanted) else 1)
-    show_status(options, _survey(options.settings, every_broker))
+    show_status(inv, _survey(inv.settings, every_broker))
 
 
 @cli.command()
@@ -190,8 +190,8 @@ def query(ctx: click.Context, every_broker: bool) -> None:
 
     Status, broker ID, brokers URL, public URL and default replication level.
     """
-    options = _invocation(ctx)
-    show_query(options, _survey(options.settings, every_broker))
+    inv = _invocation(ctx)
+    show_query(inv, _survey(inv.settings, every_broker))
 
 
 @cli.command()
