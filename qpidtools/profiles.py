@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +43,8 @@ def load_profile(name: str | None) -> dict[str, Any]:
     """The settings of profile ``name``; ``{}`` when no profile is asked for."""
     if not name:
         return {}
+    import tomllib  # only a named profile needs the TOML parser: not every start-up
+
     path = config_path()
     try:
         text = path.read_text()
