@@ -3,6 +3,7 @@ loopback ports that refuse or never answer."""
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -50,14 +51,21 @@ def qpid_ha(capsys: pytest.CaptureFixture[str]) -> Tool:
     return _tool(ha.cli, "qpid-ha", capsys)
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No settings from the developer's environment; returns the config file, in ``tmp_path``."""
+    """No settings from the developer's environment; returns the config file, in ``tmp_path``.
+
+    Autouse: a ``QPIDTOOLS_BROKER``, a profile in ``~/.config``, ``NO_COLOR`` or a ``QPID_PORT``
+    (read by ``qpid-ha --config``) must not change what any test sees, in-process or in the
+    tools it starts. The fixtures' own ``QPIDTOOLS_TEST_*`` and ``QPIDD`` stay.
+    """
     for variable in (
         "QPIDTOOLS_BROKER",
         "QPIDTOOLS_PROFILE",
         "QPIDTOOLS_USER",
         "QPIDTOOLS_PASSWORD",
+        "NO_COLOR",
+        *(name for name in os.environ if name.startswith("QPID_")),
     ):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))

@@ -531,7 +531,6 @@ def test_rich_tables_on_a_terminal(
     qpid_config: Tool, populated: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("sys.stdout.isatty", lambda: True)
-    monkeypatch.delenv("NO_COLOR", raising=False)
     outcome = ok(qpid_config("-b", populated, "queues", "q", "--no-color"))
     assert "q1" in outcome.out
     assert "--max-queue-size=100000" in outcome.out

@@ -18,9 +18,6 @@ SECRET = "S3cr:t/pw@!"  # every separator the address forms know
 QUOTED_SECRET = "S3cr%3At%2Fpw%40%21"
 
 
-pytestmark = pytest.mark.usefixtures("clean_environment")
-
-
 @pytest.mark.parametrize(
     ("text", "user", "password", "masked"),
     [

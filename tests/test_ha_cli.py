@@ -271,10 +271,8 @@ no equals sign here
 
 
 @pytest.fixture
-def conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(qpidd_conf.os.environ):
-        if name.startswith("QPID"):
-            monkeypatch.delenv(name)
+def conf(tmp_path: Path) -> Path:
+    """A qpidd.conf; no QPID_* variable overrides it (conftest's clean_environment)."""
     path = tmp_path / "qpidd.conf"
     path.write_text(CONF)
     return path
@@ -335,8 +333,6 @@ def test_the_command_line_wins_over_config(conf: Path, calls: Calls, qpid_ha: An
 def test_local_qpidd_conf_is_used_without_a_broker_address(
     conf: Path, calls: Calls, qpid_ha: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("QPIDTOOLS_BROKER", raising=False)
-    monkeypatch.delenv("QPIDTOOLS_PROFILE", raising=False)
     monkeypatch.setattr(qpidd_conf, "candidates", lambda: [conf.parent / "none.conf", conf])
     assert qpid_ha("ping").code == 0
     assert calls.settings.address == BrokerAddress("localhost", 5800, False, "hauser", "pa=ss")

@@ -25,9 +25,6 @@ sasl_mechanism = "PLAIN"
 """
 
 
-pytestmark = pytest.mark.usefixtures("clean_environment")
-
-
 def write_config(text: str) -> Path:
     path = config_path()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,10 +16,9 @@ from tls_certs import Certificate, Certificates, make_certificates, openssl
 
 from qpidtools.testing import BrokerDouble, TlsFiles
 
-pytestmark = [
-    pytest.mark.skipif(openssl() is None, reason="needs the openssl command to make certificates"),
-    pytest.mark.usefixtures("clean_environment"),
-]
+pytestmark = pytest.mark.skipif(
+    openssl() is None, reason="needs the openssl command to make certificates"
+)
 
 SECRET = "tls-S3cret!"
 TIMEOUT = 5.0
