@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from proton.utils import BlockingConnection, BlockingReceiver, BlockingSender
 
 QMF_ADDRESS = "qmf.default.direct"
+QMF_AGENT = "broker"  # the subject routes a request on qmf.default.direct to qpidd's own agent
 DEFAULT_TIMEOUT = 10.0
 _FOREVER = 10.0**7  # proton's blocking API has no "no timeout" for connecting
 
@@ -68,7 +69,6 @@ class Connection:
         self,
         body: Mapping[str, Any],
         opcode: str,
-        subject: str = "broker",
         expect_reply: bool = True,
     ) -> list[proton.Message]:
         """Send one QMF request and return every reply message of it (all pages)."""
@@ -76,7 +76,7 @@ class Connection:
 
         correlation_id = str(next(self._correlation))
         message = Message(
-            subject=subject,
+            subject=QMF_AGENT,
             reply_to=self.reply_to,
             correlation_id=correlation_id,
             properties={
