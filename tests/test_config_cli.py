@@ -18,7 +18,10 @@ from capture_files import classic as capture
 from capture_files import needs_captures
 from conftest import Outcome, Tool
 
+from qpidtools.address import parse_address
+from qpidtools.broker import Broker
 from qpidtools.testing import hold_consumer, send_messages
+from qpidtools.transport import ConnectionSettings
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 #: Lines naming a client's reply queue: the classic ``<uuid>:0.0``, or the double's/proton's
@@ -64,24 +67,55 @@ def ok(outcome: Outcome) -> Outcome:
     return outcome
 
 
+#: The state most listing captures were taken in ("fresh broker plus: ..."), as qpid-config
+#: commands, and as the create calls they make (test_populated_is_what_qpid_config_makes).
+POPULATE = (
+    "add queue q1 --durable --max-queue-size 100000 --limit-policy ring",
+    "add queue q2",
+    "add queue q3",
+    "add exchange direct ex.direct --durable",
+    "add exchange topic ex.topic",
+    "add exchange headers ex.headers",
+    "bind ex.direct q1 k1",
+    "bind ex.topic q2 a.#",
+    "bind ex.headers q3 h1 all foo=bar",
+    "bind amq.direct q1 q1key",
+)
+
+
+def populate(address: str) -> None:
+    """POPULATE over one connection: ten qpid-config runs cost ten connections per test."""
+    with Broker.connect(ConnectionSettings(parse_address(address), timeout=10)) as api:
+        api.add_queue("q1", {"durable": 1, "qpid.max_size": 100000, "qpid.policy_type": "ring"})
+        api.add_queue("q2", {})
+        api.add_queue("q3", {})
+        api.add_exchange("direct", "ex.direct", {"durable": 1})
+        api.add_exchange("topic", "ex.topic", {})
+        api.add_exchange("headers", "ex.headers", {})
+        api.bind("ex.direct", "q1", "k1")
+        api.bind("ex.topic", "q2", "a.#")
+        api.bind("ex.headers", "q3", "h1", {"x-match": "all", "foo": "bar"})
+        api.bind("amq.direct", "q1", "q1key")
+
+
 @pytest.fixture
-def populated(broker: Any, qpid_config: Tool) -> str:
-    """The state most listing captures were taken in ("fresh broker plus: ...")."""
-    address = str(broker.address)
-    for command in (
-        "add queue q1 --durable --max-queue-size 100000 --limit-policy ring",
-        "add queue q2",
-        "add queue q3",
-        "add exchange direct ex.direct --durable",
-        "add exchange topic ex.topic",
-        "add exchange headers ex.headers",
-        "bind ex.direct q1 k1",
-        "bind ex.topic q2 a.#",
-        "bind ex.headers q3 h1 all foo=bar",
-        "bind amq.direct q1 q1key",
-    ):
-        ok(qpid_config("-b", address, *command.split()))
-    return address
+def populated(broker: Any) -> str:
+    """A broker in the POPULATE state; returns its address."""
+    populate(broker.address)
+    return str(broker.address)
+
+
+def test_populated_is_what_qpid_config_makes(qpid_config: Tool, broker_pair: Any) -> None:
+    by_tool, by_api = (str(b.address) for b in broker_pair)
+    for command in POPULATE:
+        ok(qpid_config("-b", by_tool, *command.split()))
+    populate(by_api)
+    for listing in (["queues", "-r"], ["exchanges", "-r"], ["exchanges"]):
+        made = [ok(qpid_config("-b", address, *listing)).out for address in (by_tool, by_api)]
+        assert without_reply_queues(made[0]) == without_reply_queues(made[1]), listing
+    assert rows(ok(qpid_config("-b", by_tool, "queues")).out) == rows(
+        ok(qpid_config("-b", by_api, "queues")).out
+    )
 
 
 # -- listings against the captures ---------------------------------------------------------
