@@ -13,6 +13,8 @@ from pathlib import Path
 
 # proton matches the host name against DNS names only, so 127.0.0.1 is listed as one too.
 LOOPBACK_NAMES = "subjectAltName=IP:127.0.0.1,DNS:127.0.0.1,DNS:localhost"
+# P-256 keys: made in milliseconds, where six RSA-2048 keys took over a second.
+KEY = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1")
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ def _run(*args: str | Path) -> None:
 def _ca(directory: Path, name: str) -> Certificate:
     cert, key = directory / f"{name}.pem", directory / f"{name}-key.pem"
     _run(
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        "req", "-x509", *KEY, "-nodes", "-days", "2",
         "-subj", f"/CN={name}", "-keyout", key, "-out", cert,
         "-addext", "basicConstraints=critical,CA:TRUE",
         "-addext", "keyUsage=critical,keyCertSign,cRLSign",
@@ -60,7 +62,7 @@ def _signed(directory: Path, name: str, ca: Certificate, extension: str) -> Cert
     request, extensions = directory / f"{name}.csr", directory / f"{name}.ext"
     extensions.write_text(extension + "\n")
     _run(
-        "req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}",
+        "req", *KEY, "-nodes", "-subj", f"/CN={name}",
         "-keyout", key, "-out", request,
     )  # fmt: skip
     _run(
