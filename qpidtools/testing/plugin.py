@@ -22,7 +22,6 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from typing import Any, Protocol
 import pytest
 
 from qpidtools.testing.cluster import DoubleCluster
+from qpidtools.testing.helpers import wait_for
 from qpidtools.testing.server import BrokerDouble
 
 REAL_BROKER_REASON = "needs a real qpidd (set QPIDTOOLS_TEST_BROKER, QPIDD or QPIDTOOLS_TEST_IMAGE)"
@@ -93,16 +93,17 @@ def free_port() -> int:
 
 def wait_for_port(port: int, alive: Any) -> None:
     """Poll until something accepts on the port; fail early if the broker died."""
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
+
+    def listening() -> bool:
         if not alive():
             raise RuntimeError(f"qpidd on port {port} exited during start-up")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
+                return True
         except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"qpidd did not listen on port {port} within {START_TIMEOUT_S} s")
+            return False
+
+    wait_for(listening, START_TIMEOUT_S, interval=0.05, what=f"qpidd to listen on port {port}")
 
 
 def qpidd_arguments(port: int, data_dir: Path, options: list[str]) -> list[str]:
