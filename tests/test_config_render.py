@@ -23,6 +23,7 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
 REPLY = f"{PLACEHOLDER}:0.0"
 
+
 def expected(case: str) -> str:
     return UUID.sub(PLACEHOLDER, capture(case)["stdout"])
 
