@@ -1,6 +1,6 @@
 """qpid-ha against the broker double: standalone brokers, queue replication and a 3-broker cluster.
 
-The cluster scenarios replay the classic captures (README points 35-39, 48): start-up in
+The cluster scenarios follow the classic captures (README points 35-39, 48): start-up in
 ``joining``, promotion, backups that only admit ``qpid.ha-admin`` connections, failover after
 the primary dies, and promotion refused in ``joining``/``catchup``.
 """

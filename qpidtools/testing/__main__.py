@@ -11,8 +11,9 @@ from qpidtools.testing.server import BrokerDouble, TlsFiles
 
 DESCRIPTION = """\
 A simulation of qpidd's management interface (QMF over AMQP 1.0), not a broker.
-It answers qpid-config and qpid-ha the way a real qpidd 1.40 does, keeps its state in memory
-and forgets it on exit. Example: qpid-config -b 127.0.0.1:PORT queues"""
+It answers qpid-config and qpid-ha as the recorded captures of a real qpidd 1.40 show (TLS,
+which no capture covers, is modelled on qpidd's --ssl-port and tested against the double only),
+keeps its state in memory and forgets it on exit. Example: qpid-config -b 127.0.0.1:PORT queues"""
 
 
 class _Parser(argparse.ArgumentParser):

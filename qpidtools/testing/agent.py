@@ -1,4 +1,4 @@
-"""The QMF2 agent of a double: turns request messages into the replies qpidd would send.
+"""The QMF2 agent of a double: turns request messages into the replies the captures show qpidd send.
 
 Object values are built with the AMQP types the captures show (strings as binary, counters as
 ulong, counts as uint, ports as ushort, ...). Every map is sent with its keys sorted, because

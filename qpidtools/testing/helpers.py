@@ -1,4 +1,4 @@
-"""Small proton helpers that work against any broker, double or real qpidd."""
+"""Small proton helpers written for any AMQP 1.0 broker; so far run against the double only."""
 
 from __future__ import annotations
 

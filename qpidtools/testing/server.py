@@ -2,7 +2,7 @@
 
 It accepts connections on 127.0.0.1, answers QMF requests sent to `qmf.default.direct`, and moves
 messages between client links and the double's queues so tests can make queues non-empty and
-in use with plain proton, exactly as they would against qpidd.
+in use with plain proton, as the capture set-ups did against qpidd.
 """
 
 from __future__ import annotations
@@ -398,7 +398,9 @@ class BrokerDouble:
     with status `standalone`) or `None` (no HA module: habroker queries return `[]`). Cluster
     members are made by `DoubleCluster`. Use as a context manager, or call `stop()`.
 
-    `tls` makes the port speak TLS only, as qpidd's `--ssl-port` does.
+    `tls` makes the port speak TLS only, modelled on qpidd's `--ssl-port`; no capture shows a
+    TLS qpidd (the recorded brokers had no SSL listener), so this is tested against the double
+    only.
 
     Attributes: `address` ("127.0.0.1:PORT"), `url` ("amqps://127.0.0.1:PORT" with `tls`,
     else "amqp://..."), `port`, `state` (the broker model, guarded by
