@@ -145,7 +145,8 @@ def test_backup_rejects_plain_connections() -> None:
 
 
 def test_failover_keeps_the_dead_primary_listed_until_a_promote() -> None:
-    with DoubleCluster(3, recovery_s=0.1, catchup_s=0.2) as cluster:
+    # recovery_s long enough that `recovering` is still seen after the promote reply
+    with DoubleCluster(3, recovery_s=0.5, catchup_s=0.2) as cluster:
         client = ReplayClient(cluster.members[0].address, ha_admin=True)
         client.method("promote", {}, HABROKER)
         client.close()
