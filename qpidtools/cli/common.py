@@ -201,6 +201,8 @@ def invocation(
     broker_text = typed.get("broker_addr") or pick("broker", "QPIDTOOLS_BROKER") or "localhost"
     address = parse_address(str(broker_text), default_port=defaults.get("port"))
     password = _password(typed, defaults)
+    if password:
+        _RESOLVED_SECRETS.add(password)
     address = address.with_credentials(pick("user", "QPIDTOOLS_USER"), password)
 
     certificate, key = pick("ssl_certificate"), pick("ssl_key")
@@ -299,13 +301,17 @@ def _fail(prog: str, message: str, code: int, words: Sequence[str]) -> int:
     return code
 
 
+#: Passwords read from files (``--password-file``, a profile's, qpidd.conf's) during this run.
+_RESOLVED_SECRETS: set[str] = set()
+
+
 def _scrub(message: str, words: Sequence[str]) -> str:
     """Hide every password the user gave us, should an error quote it back.
 
     The broker's own errors do (``Invalid URL: user/secret@host`` for ``qpid-ha replicate``),
     and so may Click's for a misplaced address.
     """
-    secrets = {os.environ.get("QPIDTOOLS_PASSWORD", "")}
+    secrets = {os.environ.get("QPIDTOOLS_PASSWORD", ""), *_RESOLVED_SECRETS}
     for word in words:
         value = word.partition("=")[2] if word.startswith("-") else word
         masked = mask(value)
