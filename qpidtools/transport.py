@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping
 from contextlib import suppress
@@ -20,8 +21,10 @@ from qpidtools.errors import BrokerTimeout, ConnectError, UsageError
 
 if TYPE_CHECKING:
     import proton
+    from proton.reactor import Container
     from proton.utils import BlockingConnection, BlockingReceiver, BlockingSender
 
+_PATCHING = threading.Lock()
 QMF_ADDRESS = "qmf.default.direct"
 QMF_AGENT = "broker"  # the subject routes a request on qmf.default.direct to qpidd's own agent
 DEFAULT_TIMEOUT = 10.0
@@ -145,11 +148,33 @@ def _open(settings: ConnectionSettings) -> BlockingConnection:
         return BlockingConnection(
             address.url,
             timeout=settings.timeout if settings.timeout else _FOREVER,
+            container=_lean_container(),
             ssl_domain=ssl_domain,
             **options,
         )
     except Exception as error:
         raise _translate(error, settings) from error
+
+
+def _lean_container() -> Container:
+    """A proton Container without the two default TLS contexts it would build.
+
+    Building them loads the system CA store twice, about 40 ms: most of what a command costs
+    beyond importing proton. They would never be used: amqps:// always gets its own domain
+    from :func:`_tls_domain`. If proton changes, this is merely slower, never wrong.
+    """
+    from proton import SSLUnavailable, _reactor
+
+    def unavailable() -> None:
+        raise SSLUnavailable()
+
+    with _PATCHING:  # qpid-ha --all opens connections from several threads
+        default = _reactor.SSLConfig
+        _reactor.SSLConfig = unavailable  # type: ignore[assignment,misc]
+        try:
+            return _reactor.Container()
+        finally:
+            _reactor.SSLConfig = default  # type: ignore[misc]
 
 
 def _tls_domain(settings: ConnectionSettings) -> proton.SSLDomain:
