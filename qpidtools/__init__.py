@@ -13,7 +13,7 @@ from qpidtools.errors import (
     QpidToolsError,
     UsageError,
 )
-from qpidtools.model import Binding, Exchange, HaBroker, Queue
+from qpidtools.model import Binding, BrokerInfo, Exchange, HaBroker, Queue
 from qpidtools.transport import ConnectionSettings
 
 __version__ = "0.1.0"
@@ -23,6 +23,7 @@ __all__ = [
     "Broker",
     "BrokerAddress",
     "BrokerError",
+    "BrokerInfo",
     "BrokerTimeout",
     "ConnectError",
     "ConnectionSettings",

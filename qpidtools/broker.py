@@ -20,7 +20,7 @@ from qpidtools.errors import (
     QpidToolsError,
     UsageError,
 )
-from qpidtools.model import Binding, Exchange, HaBroker, Queue
+from qpidtools.model import Binding, BrokerInfo, Exchange, HaBroker, Queue
 from qpidtools.qmf import ACL_OBJECT, BROKER_OBJECT, HA_BROKER_OBJECT, QmfClient, QmfObject
 from qpidtools.transport import Connection, ConnectionSettings
 
@@ -62,6 +62,13 @@ class Broker:
     def objects(self, class_name: str) -> list[QmfObject]:
         """Every object of any QMF class (``list TYPE``); an unknown class is empty."""
         return self.qmf.query_class(class_name)
+
+    def info(self) -> BrokerInfo:
+        """The broker object: version, port, data directory, uptime and global statistics."""
+        found = self.qmf.query_class("broker", BROKER_PACKAGE)
+        if not found:
+            raise QpidToolsError(f"the broker at {self.address} has no broker object")
+        return BrokerInfo.from_qmf(found[0])
 
     def queues(self) -> list[Queue]:
         return [Queue.from_qmf(obj) for obj in self.qmf.query_class("queue", BROKER_PACKAGE)]

@@ -376,3 +376,39 @@ class HaBroker:
             replicate_default=str(values.get("replicateDefault", "")),
             members=tuple(HaMember.from_map(m) for m in values.get("members") or ()),
         )
+
+
+BROKER_STATISTICS = (
+    "queueCount", "msgDepth", "byteDepth", "msgTotalEnqueues", "msgTotalDequeues",
+    "byteTotalEnqueues", "byteTotalDequeues", "acquires", "releases", "reroutes",
+    "abandoned", "abandonedViaAlt", "discardsNoRoute", "discardsRing", "discardsOverflow",
+    "discardsTtl", "discardsLvq", "discardsPurge", "discardsSubscriber",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BrokerInfo:
+    """The broker object itself: what it is, where it runs, and its broker-wide statistics."""
+
+    name: str
+    version: str
+    port: int
+    data_dir: str
+    uptime_ns: int
+    worker_threads: int
+    max_connections: int
+    statistics: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_qmf(cls, obj: QmfObject) -> BrokerInfo:
+        values = obj.values
+        return cls(
+            name=str(values.get("name", obj.key)),
+            version=str(values.get("version", "")),
+            port=int(values.get("port", 0)),
+            data_dir=str(values.get("dataDir", "")),
+            uptime_ns=int(values.get("uptime", 0)),
+            worker_threads=int(values.get("workerThreads", 0)),
+            max_connections=int(values.get("maxConns", 0)),
+            statistics=_statistics(values, BROKER_STATISTICS),
+        )

@@ -97,3 +97,14 @@ def test_help_imports_neither_proton_nor_rich() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stderr.strip() == "False False"
+
+
+def test_broker_info_is_typed_with_its_statistics(broker: Any) -> None:
+    with connect(broker.address) as api:
+        api.add_queue("info-q", {})
+        info = api.info()
+    assert info.name == "amqp-broker"
+    assert info.port == int(broker.address.rsplit(":", 1)[1])
+    assert info.version and info.worker_threads > 0 and info.uptime_ns > 0
+    assert info.statistics["queueCount"] >= 2  # info-q and our own reply queue
+    assert all(isinstance(value, int) for value in info.statistics.values())
