@@ -54,18 +54,25 @@ def reference_key(value: Any) -> str | None:
 
 
 def decode(value: Any) -> Any:
-    """Turn AMQP binary into ``str`` (bytes when not UTF-8) and uuids into text, recursively."""
-    if isinstance(value, memoryview | bytes):
+    """Turn AMQP binary into ``str`` (bytes when not UTF-8) and uuids into text, recursively.
+
+    Dispatches on the exact type: a 10,000-queue listing passes a million values through here,
+    most of them integers that need nothing.
+    """
+    kind = type(value)
+    if kind is dict:
+        return {
+            key if type(key) is str else decode(key): decode(item) for key, item in value.items()
+        }
+    if kind is memoryview or kind is bytes:
         raw = bytes(value)
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
             return raw
-    if isinstance(value, dict):
-        return {decode(key): decode(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
+    if kind is list or kind is tuple:
         return [decode(item) for item in value]
-    if isinstance(value, uuid.UUID):
+    if kind is uuid.UUID:
         return str(value)
     return value
 
