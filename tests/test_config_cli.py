@@ -570,6 +570,8 @@ def test_rich_tables_on_a_terminal(
     assert "--max-queue-size=100000" in outcome.out
     assert "\x1b[" not in outcome.out
     assert "━" in outcome.out or "─" in outcome.out
+    exchanges = ok(qpid_config("-b", populated, "--no-color", "exchanges", "ex."))
+    assert "ex.direct" in exchanges.out and "--durable" in exchanges.out
     for argv in (["exchanges", "-r"], ["queues", "-r"], [], ["list", "binding"], ["log"]):
         assert ok(qpid_config("-b", populated, "--no-color", *argv)).out
 

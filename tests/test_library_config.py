@@ -108,3 +108,36 @@ def test_broker_info_is_typed_with_its_statistics(broker: Any) -> None:
     assert info.version and info.worker_threads > 0 and info.uptime_ns > 0
     assert info.statistics["queueCount"] >= 2  # info-q and our own reply queue
     assert all(isinstance(value, int) for value in info.statistics.values())
+
+
+def test_xml_bindings_send_the_xquery_read_from_a_file_or_stdin(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No captured broker had the XML exchange, so this is checked below the broker."""
+    from io import StringIO
+
+    from qpidtools.cli.config import binding_arguments, read_xquery
+
+    query = tmp_path / "match.xq"
+    query.write_text("./order/total > 100")
+    xml = Exchange("orders", type="xml")
+    assert binding_arguments(xml, None, read_xquery(str(query))) == {
+        "xquery": "./order/total > 100"
+    }
+    monkeypatch.setattr("sys.stdin", StringIO("./order/id"))
+    assert binding_arguments(xml, None, read_xquery("-")) == {"xquery": "./order/id"}
+    with pytest.raises(UsageError, match="needs -f FILE"):
+        binding_arguments(xml, None, None)
+
+
+def test_headers_bindings_need_their_conditions() -> None:
+    from qpidtools.cli.config import binding_arguments
+
+    headers = Exchange("match", type="headers")
+    assert binding_arguments(headers, {"a": "1", "x-match": "all"}, None) == {
+        "a": "1",
+        "x-match": "all",
+    }
+    with pytest.raises(UsageError, match="needs 'all' or 'any'"):
+        binding_arguments(headers, None, None)
+    assert binding_arguments(None, None, None) == {}  # a missing exchange: the broker says so
