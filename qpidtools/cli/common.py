@@ -95,7 +95,10 @@ LOGIN_AND_TLS_OPTIONS: tuple[Decorator, ...] = (
         help="SASL mechanism(s) for authentication, e.g. PLAIN or ANONYMOUS.",
     ),
     remembered_option(
-        "--sasl-service-name", metavar="NAME", help="SASL service name (used by GSSAPI/Kerberos)."
+        "--sasl-service-name",
+        metavar="NAME",
+        help="Accepted for compatibility; proton's SASL has no service-name setting, so it "
+        "has no effect (a warning says so).",
     ),
     remembered_option(
         "--ssl-certificate",
