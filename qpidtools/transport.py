@@ -247,9 +247,20 @@ def _describe(error: Exception, settings: ConnectionSettings) -> str:
     if "connection aborted" in text or "framing-error" in text or "Expected AMQP" in text:
         hint = "" if settings.ha_admin else " (an HA backup refuses clients without --ha-admin)"
         return f"connection to {where} aborted{hint}"
+    if "mech=none" in text:
+        return f"the broker at {where} offers none of the SASL mechanisms {_mechanisms(settings)}"
     if "sasl" in text.lower() or "authentication" in text.lower():
         return f"authentication with the broker at {where} failed: {_last_part(text)}"
     return f"connection to {where} failed: {_last_part(text)}"
+
+
+def _mechanisms(settings: ConnectionSettings) -> str:
+    """Which mechanisms we asked for, as the remedy depends on it."""
+    if settings.sasl_mechanism:
+        return f"asked for ({settings.sasl_mechanism}): choose another with --sasl-mechanism"
+    if settings.address.user is None:
+        return "asked for (ANONYMOUS, as no user was given): give --user and a password"
+    return "this client knows (PLAIN, ANONYMOUS, EXTERNAL): choose one with --sasl-mechanism"
 
 
 def _describe_tls(reason: str, settings: ConnectionSettings) -> str:

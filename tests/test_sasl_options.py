@@ -27,6 +27,20 @@ def test_a_mechanism_the_broker_does_not_offer_fails_in_one_line(
     qpid_ha: Tool, broker: BrokerHandle
 ) -> None:
     outcome = qpid_ha("status", "-b", broker.address, "--sasl-mechanism", "CRAM-MD5")
-    assert outcome.code == 1
-    assert len(outcome.err.splitlines()) == 1
-    assert outcome.err.startswith("qpid-ha: error: ")
+    assert (outcome.code, outcome.err) == (
+        1,
+        f"qpid-ha: error: the broker at {broker.address} offers none of the SASL mechanisms "
+        "asked for (CRAM-MD5): choose another with --sasl-mechanism\n",
+    )
+
+
+def test_without_a_user_the_remedy_is_to_give_one() -> None:
+    from qpidtools.address import parse_address
+    from qpidtools.transport import ConnectionSettings, _describe
+
+    refused = Exception("Connection amqp://h:5672 disconnected: Authentication failed [mech=none]")
+    anonymous = ConnectionSettings(parse_address("h:5672"))
+    assert _describe(refused, anonymous) == (
+        "the broker at h:5672 offers none of the SASL mechanisms asked for (ANONYMOUS, as no "
+        "user was given): give --user and a password"
+    )
