@@ -23,7 +23,7 @@ from click.shell_completion import add_completion_class
 from qpidtools import __version__
 from qpidtools.address import mask, parse_address
 from qpidtools.cli.completion import BashComplete
-from qpidtools.errors import QpidToolsError, UsageError
+from qpidtools.errors import BrokerError, QpidToolsError, UsageError
 from qpidtools.profiles import load_profile
 from qpidtools.transport import DEFAULT_TIMEOUT, ConnectionSettings
 
@@ -138,7 +138,7 @@ OUTPUT_OPTIONS: tuple[Decorator, ...] = (
         "--no-color", is_flag=True, default=None, help="No colour on a terminal (also $NO_COLOR)."
     ),
     remembered_option(
-        "-v", "--verbose", is_flag=True, default=None, help="Say more about failures."
+        "-v", "--verbose", is_flag=True, default=None, help="On failure, also print the broker's error as it was sent (code, text, source location) and the error underneath."
     ),
 )
 
@@ -276,6 +276,7 @@ def version_option() -> Decorator:
 def run(command: click.Command, prog: str, argv: list[str] | None = None) -> int:
     """Run a CLI and turn every outcome into an exit code and at most one line on stderr."""
     words = sys.argv[1:] if argv is None else argv
+    verbose = "-v" in words or "--verbose" in words
     try:
         result = command.main(args=argv, prog_name=prog, standalone_mode=False)
     except click.exceptions.Exit as done:
@@ -286,16 +287,30 @@ def run(command: click.Command, prog: str, argv: list[str] | None = None) -> int
         click.echo(file=sys.stderr)
         return 130
     except QpidToolsError as error:
-        return _fail(prog, str(error), error.exit_code, words)
+        code = _fail(prog, str(error), error.exit_code, words)
+        if verbose:
+            for detail in _details(error):
+                click.echo(f"{prog}: detail: {_scrub(detail, words)}", err=True)
+        return code
     except BrokenPipeError:
         return 0
     except Exception as error:  # a bug of ours: still one line, the detail only on request
-        if "-v" in words or "--verbose" in words:
+        if verbose:
             raise
         return _fail(
             prog, f"internal error: {type(error).__name__}: {error} (run with -v)", 1, words
         )
     return result if isinstance(result, int) else 0
+
+
+def _details(error: QpidToolsError) -> list[str]:
+    """What ``-v`` adds: the broker's own error as sent, and the error underneath ours."""
+    details = []
+    if isinstance(error, BrokerError):
+        details.append(f"error_code {error.error_code}, error_text {error.error_text!r}")
+    if error.__cause__ is not None and not isinstance(error.__cause__, QpidToolsError):
+        details.append(f"{type(error.__cause__).__name__}: {error.__cause__}")
+    return details
 
 
 def _fail(prog: str, message: str, code: int, words: Sequence[str]) -> int:
