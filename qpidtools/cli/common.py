@@ -138,7 +138,12 @@ OUTPUT_OPTIONS: tuple[Decorator, ...] = (
         "--no-color", is_flag=True, default=None, help="No colour on a terminal (also $NO_COLOR)."
     ),
     remembered_option(
-        "-v", "--verbose", is_flag=True, default=None, help="On failure, also print the broker's error as it was sent (code, text, source location) and the error underneath."
+        "-v",
+        "--verbose",
+        is_flag=True,
+        default=None,
+        help="On failure, also print the broker's error as it was sent (code, text, source "
+        "location) and the error underneath.",
     ),
 )
 
