@@ -18,6 +18,15 @@ LIMIT_POLICIES = ("none", "reject", "ring", "ring-strict")
 EXCHANGE_TYPES = ("direct", "fanout", "topic", "headers", "xml")
 HA_STATUSES = ("joining", "catchup", "ready", "recovering", "active", "standalone")
 PRIMARY_STATUSES = ("active", "recovering")
+#: QMF classes worth ``qpid-config list TYPE`` on qpidd 1.40 (offered by completion; any
+#: other class name is still sent as typed).
+QMF_CLASSES = (
+    "acl", "binding", "bridge", "broker", "connection", "exchange", "habroker", "incoming",
+    "journal", "link", "memory", "outgoing", "queue", "session", "store", "subscription",
+    "system", "topic", "vhost",
+)  # fmt: skip
+#: qpidd's log levels; ``LEVEL+`` means that level and above (``qpid-config log LEVEL``).
+LOG_LEVELS = ("trace+", "debug+", "info+", "notice+", "warning+", "error+", "critical+")
 
 
 class Kind(Enum):

@@ -97,6 +97,8 @@ def test_commands_and_options() -> None:
         ("qpid-config add exchange topic e --replicate ", REPLICATE_LEVELS),
         ("qpid-ha status --expect ", HA_STATUSES),
         ("qpid-ha -b localhost:5672 status --expect ", HA_STATUSES),
+        ("qpid-config list ", ("queue", "exchange", "binding", "connection", "link")),
+        ("qpid-config log ", ("info+", "debug+", "trace+")),
     ],
 )
 def test_fixed_values(line: str, expected: tuple[str, ...]) -> None:

@@ -30,7 +30,7 @@ import click
 from click import shell_completion
 from click.shell_completion import CompletionItem, split_arg_string
 
-from qpidtools.model import EXCHANGE_TYPES
+from qpidtools.model import EXCHANGE_TYPES, LOG_LEVELS, QMF_CLASSES
 
 #: Seconds a TAB may wait for the broker before it gives up, all steps included.
 BUDGET = 1.0
@@ -51,6 +51,8 @@ def fixed(values: Iterable[str]) -> Completer:
 
 
 complete_exchange_types = fixed(EXCHANGE_TYPES)
+complete_object_classes = fixed(QMF_CLASSES)
+complete_log_levels = fixed(LOG_LEVELS)
 
 
 def complete_queues(

@@ -32,6 +32,8 @@ from qpidtools.cli.common import (
 from qpidtools.cli.completion import (
     complete_exchange_types,
     complete_exchanges,
+    complete_log_levels,
+    complete_object_classes,
     complete_queues,
 )
 from qpidtools.errors import UsageError
@@ -541,7 +543,7 @@ def unbind(
 
 @cli.command("list", context_settings=CONTEXT_SETTINGS)
 @options("show_property")
-@click.argument("type_name", metavar="TYPE")
+@click.argument("type_name", metavar="TYPE", shell_complete=complete_object_classes)
 @click.pass_context
 def list_objects(ctx: click.Context, type_name: str) -> None:
     """List the broker's objects of a QMF class: queue, exchange, binding, connection,
@@ -559,7 +561,7 @@ def list_objects(ctx: click.Context, type_name: str) -> None:
 
 @cli.command("log", context_settings=CONTEXT_SETTINGS)
 @options()
-@click.argument("level", required=False)
+@click.argument("level", required=False, shell_complete=complete_log_levels)
 @click.pass_context
 def log(ctx: click.Context, level: str | None) -> None:
     """Show the broker's log level, or set it: e.g. 'info+,debug+:Broker,trace+:Queue'."""
