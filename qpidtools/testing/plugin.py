@@ -155,7 +155,9 @@ def real_broker(
         from testcontainers.core.container import DockerContainer
 
         container = DockerContainer(os.environ["QPIDTOOLS_TEST_IMAGE"])
-        container.with_command(["qpidd", *arguments]).with_kwargs(network_mode="host")
+        # The image's own entrypoint may be a wrapper script; run qpidd itself, as the other
+        # sources do, so the fixture's options are the only ones.
+        container.with_command(arguments).with_kwargs(network_mode="host", entrypoint=["qpidd"])
         container.with_volume_mapping(str(data_dir), str(data_dir), "rw")
         container.start()
         try:
