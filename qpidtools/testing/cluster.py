@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-
 from qpidtools.testing.ha import Cluster
 from qpidtools.testing.model import LOCK
-from qpidtools.testing.server import BrokerDouble
+from qpidtools.testing.server import BrokerDouble, StopsOnExit
 
 
-class DoubleCluster:
+class DoubleCluster(StopsOnExit):
     """`size` doubles run like `qpidd --ha-cluster yes --ha-brokers-url URL --ha-public-url URL`.
 
     Every member starts `joining`. Promote one over QMF (`qpid-ha promote`): it becomes `active`
@@ -62,14 +60,3 @@ class DoubleCluster:
     def stop(self) -> None:
         for member in self.members:
             member.stop()
-
-    def __enter__(self) -> DoubleCluster:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -16,8 +16,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
 from proton import (
     Condition,
@@ -391,7 +390,20 @@ class _Server(Handler):
         container.schedule(0.05, _Stop())
 
 
-class BrokerDouble:
+class StopsOnExit:
+    """``with`` support for whatever can be stopped: a double, a cluster of them."""
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+class BrokerDouble(StopsOnExit):
     """A simulation of qpidd's management interface on a loopback port; not a broker.
 
     `ha` is `"standalone"` (like `qpidd --ha-queue-replication yes`: the habroker object exists
@@ -480,16 +492,6 @@ class BrokerDouble:
             self.thread.join(timeout=10)
         self.injector.close()
 
-    def __enter__(self) -> BrokerDouble:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         return f"BrokerDouble({self.address})"
