@@ -1,10 +1,9 @@
 """Where the recorded captures are, and the one way the tests read them.
 
-The QMF captures and the classic tools' transcripts live beside the clone, at
-``../shared/qmf-captures`` (CI keeps them there, read-only); tests that read them are marked
-``needs_captures`` and skip, saying so, where they are absent. The qpid-ha transcripts the
-qpid-ha tests compare with are also copied, trimmed, into ``tests/captures/qpid-ha``, so those
-tests run everywhere.
+The QMF captures and the classic tools' transcripts recorded from a real qpidd are part of the
+repository, in ``tests/captures`` (a copy of ``shared/qmf-captures``, with its README), so a
+clone alone runs every test. ``test_captures_copy`` checks the copy against ``shared/`` where
+that folder is present.
 """
 
 from __future__ import annotations
@@ -13,15 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-QMF_CAPTURES = Path(__file__).resolve().parents[2] / "shared" / "qmf-captures"
+QMF_CAPTURES = Path(__file__).parent / "captures"
 CLASSIC_TOOLS = QMF_CAPTURES / "classic-tools"
-QPID_HA_COPIES = Path(__file__).parent / "captures" / "qpid-ha"
-
-needs_captures = pytest.mark.skipif(
-    not QMF_CAPTURES.is_dir(), reason=f"no captures at {QMF_CAPTURES}"
-)
+SHARED_CAPTURES = Path(__file__).resolve().parents[2] / "shared" / "qmf-captures"
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -30,10 +23,10 @@ def load(path: Path) -> dict[str, Any]:
 
 
 def classic(case: str) -> dict[str, Any]:
-    """A classic-tool transcript from the shared captures: argv, stdout, stderr, exit_code."""
+    """A classic-tool transcript: argv, stdout, stderr, exit_code."""
     return load(CLASSIC_TOOLS / f"{case}.json")
 
 
 def qpid_ha_copy(case: str) -> dict[str, Any]:
-    """The repository's copy of the classic qpid-ha transcript ``qpid-ha-<case>``."""
-    return load(QPID_HA_COPIES / f"qpid-ha-{case}.json")
+    """The classic qpid-ha transcript ``qpid-ha-<case>``."""
+    return classic(f"qpid-ha-{case}")

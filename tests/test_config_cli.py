@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from capture_files import classic as capture
-from capture_files import needs_captures
 from conftest import Outcome, Tool
 
 from qpidtools.address import parse_address
@@ -121,7 +120,6 @@ def test_populated_is_what_qpid_config_makes(qpid_config: Tool, broker_pair: Any
 # -- listings against the captures ---------------------------------------------------------
 
 
-@needs_captures
 @pytest.mark.parametrize(
     "case",
     [
@@ -150,7 +148,6 @@ def test_listing_is_the_classic_text(qpid_config: Tool, populated: str, case: st
     assert (outcome.code, outcome.out) == (capture(case)["exit_code"], capture(case)["stdout"])
 
 
-@needs_captures
 @pytest.mark.parametrize(
     "case",
     [
@@ -167,7 +164,6 @@ def test_recursive_listing_apart_from_reply_queues(
     assert without_reply_queues(outcome.out) == without_reply_queues(capture(case)["stdout"])
 
 
-@needs_captures
 @pytest.mark.parametrize("case", ["qpid-config-queues", "qpid-config-default-broker-no-b"])
 def test_queue_rows_apart_from_reply_queues(qpid_config: Tool, populated: str, case: str) -> None:
     outcome = ok(run_case(qpid_config, populated, case))
@@ -219,7 +215,6 @@ def broker_error(case: str) -> str:
     return re.sub(r" \([^()]*\.cpp:\d+\)$", "", match[1])
 
 
-@needs_captures
 def test_add_cases_reproduce_the_captured_state(qpid_config: Tool, broker: Any) -> None:
     address = str(broker.address)
     for case in ADD_QUEUE_CASES + ADD_EXCHANGE_CASES:
@@ -299,7 +294,6 @@ def bind_state(broker: Any, qpid_config: Tool) -> str:
     return address
 
 
-@needs_captures
 def test_bind_and_unbind_as_captured(qpid_config: Tool, bind_state: str) -> None:
     for case in (
         "qpid-config-bind-direct",

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 import pytest
-from capture_files import QMF_CAPTURES, load, needs_captures
+from capture_files import QMF_CAPTURES, load
 from capture_files import classic as capture
 
 from qpidtools.model import Binding, Exchange, Queue
@@ -169,7 +169,6 @@ def matching(items: list[Any], pattern: str) -> list[Any]:
 # -- listings ------------------------------------------------------------------------------
 
 
-@needs_captures
 @pytest.mark.parametrize(
     ("case", "pattern"),
     [
@@ -185,18 +184,15 @@ def test_queues(case: str, pattern: str) -> None:
     assert text(classic.queues(matching(QUEUES, pattern))) == expected(case)
 
 
-@needs_captures
 def test_queues_after_adds_lists_every_option_in_classic_order() -> None:
     assert text(classic.queues(ADDED_QUEUES)) == expected("qpid-config-queues-after-adds")
 
 
-@needs_captures
 def test_queues_fresh_and_nomatch() -> None:
     assert text(classic.queues([REPLY_QUEUE])) == expected("qpid-config-queues-fresh")
     assert text(classic.queues([])) == expected("qpid-config-queues-filter-nomatch")
 
 
-@needs_captures
 def test_queues_on_a_cluster_primary() -> None:
     replicated = {"qpid.replicate": "none"}
     bridge = "qpid.bridge_queue_qpid.broker-replicator.bridge.{0}_{0}"
@@ -213,7 +209,6 @@ def test_queues_on_a_cluster_primary() -> None:
     assert text(classic.queues(queues)) == expected("qpid-config-cluster-primary-queues")
 
 
-@needs_captures
 @pytest.mark.parametrize(
     ("case", "exchanges"),
     [
@@ -229,7 +224,6 @@ def test_exchanges(case: str, exchanges: list[Exchange]) -> None:
     assert text(classic.exchanges(exchanges)) == expected(case)
 
 
-@needs_captures
 @pytest.mark.parametrize(
     ("case", "exchanges", "bindings"),
     [
@@ -243,7 +237,6 @@ def test_exchange_bindings(case: str, exchanges: list[Exchange], bindings: list[
     assert text(classic.exchange_bindings(exchanges, bindings)) == expected(case)
 
 
-@needs_captures
 @pytest.mark.parametrize(
     ("case", "queues", "bindings"),
     [
@@ -263,14 +256,12 @@ def test_unknown_binding_queue() -> None:
     assert lines == ["Exchange 'x' (direct)", "    bind [k] => <unknown>"]
 
 
-@needs_captures
 def test_overview() -> None:
     assert text(classic.overview(EXCHANGES, QUEUES)) == expected("qpid-config-overview")
     fresh = text(classic.overview(BUILT_IN, [REPLY_QUEUE]))
     assert fresh == expected("qpid-config-overview-fresh")
 
 
-@needs_captures
 def test_log_level() -> None:
     assert text(classic.log_level("info+")) == expected("qpid-config-log")
 
@@ -337,13 +328,11 @@ def listing(type_name: str, objects: list[QmfObject], wanted: tuple[str, ...] = 
     return text(classic.objects(type_name, objects, columns, missing))
 
 
-@needs_captures
 def test_list_default_columns() -> None:
     assert listing("exchange", EXCHANGE_OBJECTS) == expected("qpid-config-list-exchange")
     assert listing("queue", QUEUE_OBJECTS) == expected("qpid-config-list-queue")
 
 
-@needs_captures
 def test_list_other_types_take_name_and_five_more_in_python2_order() -> None:
     assert listing("binding", BINDING_OBJECTS) == expected("qpid-config-list-binding")
     raw = load(QMF_CAPTURES / "010-query-broker.json")
@@ -361,7 +350,6 @@ def test_list_other_types_take_name_and_five_more_in_python2_order() -> None:
     assert listing("topic", [topic]) == expected("qpid-config-list-topic")
 
 
-@needs_captures
 def test_list_show_property() -> None:
     wanted = ("name", "type", "altExchange", "bindingCount")
     shown = listing("exchange", EXCHANGE_OBJECTS, wanted)
@@ -373,7 +361,6 @@ def test_list_show_property() -> None:
     assert shown == expected("qpid-config-list-exchange-show-bad-property")
 
 
-@needs_captures
 def test_list_unknown_class_prints_the_title_only() -> None:
     assert listing("nosuchclass", []) == expected("qpid-config-list-nosuchclass")
 

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 import pytest
-from capture_files import QMF_CAPTURES, load, needs_captures
+from capture_files import QMF_CAPTURES, load
 from proton import ConnectionException, Message, symbol
 from proton.utils import BlockingConnection
 from qmf_replay import ReplayClient
@@ -115,7 +115,6 @@ def test_stop_drops_connections_and_refuses_new_ones() -> None:
     client.close(peer_gone=True)
 
 
-@needs_captures
 def test_backups_abort_as_captured() -> None:
     """221: a real backup aborted plain connections with exactly the condition checked below."""
     path = QMF_CAPTURES / "221-ha-backup-client-connections.json"
