@@ -344,9 +344,28 @@ class BrokerState:
         self.config_changed: Callable[[str, str, str, dict[str, Any]], None] = (
             lambda op, kind, name, props: None
         )
+        # Set by the events area: publish a QMF event on qmf.default.topic (see `event`).
+        self.publish_event: Callable[[str, str, dict[str, Any], str], None] = (
+            lambda package, name, values, severity: None
+        )
         for name, type_, durable, replicate_none in BUILTIN_EXCHANGES:
             arguments = {"qpid.replicate": "none"} if ha_enabled and replicate_none else {}
             self.exchanges[name] = Exchange(name, type_, durable, arguments)
+
+    def event(
+        self,
+        name: str,
+        values: dict[str, Any],
+        *,
+        severity: str = "info",
+        package: str = "org.apache.qpid.broker",
+    ) -> None:
+        """Raise the QMF event ``package:name`` (e.g. queueDeclare) with its ``_values``.
+
+        Every broker area calls this where qpidd raises an event; whether and how it reaches
+        listeners is the events area's business.
+        """
+        self.publish_event(package, name, values, severity)
 
     # ---- messages -------------------------------------------------------------------------
 
