@@ -8,15 +8,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import Any, TypeVar
 
 from qpidtools.address import BrokerAddress
 from qpidtools.errors import (
     BrokerError,
+    BrokerTimeout,
     ConnectError,
+    ConnectionLost,
     HaNotLoadedError,
+    MalformedReply,
+    OutcomeUnknown,
     QpidToolsError,
     UsageError,
 )
@@ -25,6 +29,7 @@ from qpidtools.qmf import ACL_OBJECT, BROKER_OBJECT, HA_BROKER_OBJECT, QmfClient
 from qpidtools.transport import Connection, ConnectionSettings
 
 BROKER_PACKAGE = "org.apache.qpid.broker"
+T = TypeVar("T")
 
 
 def binding_name(exchange: str, queue: str, key: str = "") -> str:
@@ -68,24 +73,37 @@ class Broker:
         found = self.qmf.query_class("broker", BROKER_PACKAGE)
         if not found:
             raise QpidToolsError(f"the broker at {self.address} has no broker object")
-        return BrokerInfo.from_qmf(found[0])
+        return self._typed(BrokerInfo.from_qmf, found[:1])[0]
 
     def queues(self) -> list[Queue]:
-        return [Queue.from_qmf(obj) for obj in self.qmf.query_class("queue", BROKER_PACKAGE)]
+        return self._typed(Queue.from_qmf, self.qmf.query_class("queue", BROKER_PACKAGE))
 
     def exchanges(self) -> list[Exchange]:
-        return [Exchange.from_qmf(o) for o in self.qmf.query_class("exchange", BROKER_PACKAGE)]
+        return self._typed(Exchange.from_qmf, self.qmf.query_class("exchange", BROKER_PACKAGE))
 
     def bindings(self) -> list[Binding]:
-        return [Binding.from_qmf(o) for o in self.qmf.query_class("binding", BROKER_PACKAGE)]
+        return self._typed(Binding.from_qmf, self.qmf.query_class("binding", BROKER_PACKAGE))
 
     def queue(self, name: str) -> Queue | None:
         found = self.qmf.query_object(f"{BROKER_PACKAGE}:queue:{name}")
-        return Queue.from_qmf(found) if found else None
+        return self._typed(Queue.from_qmf, [found])[0] if found else None
 
     def exchange(self, name: str) -> Exchange | None:
         found = self.qmf.query_object(f"{BROKER_PACKAGE}:exchange:{name}")
-        return Exchange.from_qmf(found) if found else None
+        return self._typed(Exchange.from_qmf, [found])[0] if found else None
+
+    def _typed(self, convert: Callable[[QmfObject], T], objects: Iterable[QmfObject]) -> list[T]:
+        """Typed objects; a value of a type the model cannot take makes the reply malformed."""
+        typed = []
+        for obj in objects:
+            try:
+                typed.append(convert(obj))
+            except (TypeError, ValueError, AttributeError, KeyError) as error:
+                raise MalformedReply(
+                    f"malformed reply from the broker at {self.address}: object "
+                    f"{obj.object_name!r} has a value of the wrong type ({error})"
+                ) from error
+        return typed
 
     # -- create and delete ----------------------------------------------------------------
 
@@ -93,7 +111,8 @@ class Broker:
         self, type_: str, name: str, properties: Mapping[str, Any], strict: bool = True
     ) -> None:
         """Create any object qpidd knows (queue, exchange, binding, link, topic, ...)."""
-        self._call_broker(
+        self._change(
+            f"add {type_} {name}",
             "create",
             {"type": type_, "name": name, "properties": dict(properties), "strict": strict},
         )
@@ -103,7 +122,7 @@ class Broker:
         arguments: dict[str, Any] = {"type": type_, "name": name}
         if options is not None:
             arguments["options"] = dict(options)
-        self._call_broker("delete", arguments)
+        self._change(f"del {type_} {name}", "delete", arguments)
 
     def add_queue(
         self, name: str, properties: Mapping[str, Any], replicate_from: str | None = None
@@ -118,6 +137,8 @@ class Broker:
             return
         try:
             self.replicate(replicate_from, name)
+        except OutcomeUnknown as error:  # the broker is silent or gone: no cleanup to try
+            raise OutcomeUnknown(f"{error}; queue {name!r} was created") from error
         except QpidToolsError as error:
             try:
                 self.delete_queue(name, if_empty=False, if_unused=False)
@@ -143,22 +164,27 @@ class Broker:
         self.create("binding", binding_name(exchange, queue, key), arguments or {})
 
     def unbind(self, exchange: str, queue: str, key: str = "") -> None:
-        self._call_broker(
-            "delete",
-            {"type": "binding", "name": binding_name(exchange, queue, key), "strict": True},
+        name = binding_name(exchange, queue, key)
+        self._change(
+            f"del binding {name}", "delete", {"type": "binding", "name": name, "strict": True}
         )
 
     # -- broker-wide methods --------------------------------------------------------------
 
     def log_level(self) -> str:
-        return str(self._call_broker("getLogLevel", {}).get("level", ""))
+        level = self._call_broker("getLogLevel", {}).get("level")
+        if not isinstance(level, str):
+            raise MalformedReply(
+                f"malformed reply from the broker at {self.address}: getLogLevel without a level"
+            )
+        return level
 
     def set_log_level(self, level: str) -> None:
-        self._call_broker("setLogLevel", {"level": level})
+        self._change(f"log {level}", "setLogLevel", {"level": level})
 
     def reload_acl(self) -> None:
         not_loaded = QpidToolsError("the ACL module is not loaded in the broker")
-        self._call_module(ACL_OBJECT, "reloadACLFile", {}, not_loaded)
+        self._call_module(ACL_OBJECT, "reloadACLFile", {}, not_loaded, "reload-acl")
 
     def shutdown(self) -> None:
         """Stop the broker. It sends no reply; losing the connection is the expected outcome."""
@@ -172,29 +198,33 @@ class Broker:
         found = self.qmf.query_class("habroker")
         if not found:
             raise HaNotLoadedError(self.address)
-        return HaBroker.from_qmf(found[0])
+        return self._typed(HaBroker.from_qmf, found[:1])[0]
 
     def replicate(self, source: str, queue: str) -> None:
         """Start replicating ``queue`` from the broker at ``source`` into this broker."""
-        self._call_ha("replicate", {"broker": source, "queue": queue})
+        self._call_ha("replicate", {"broker": source, "queue": queue}, f"replicate {queue}")
 
     def promote(self) -> None:
         """Make this broker the primary (cluster managers only)."""
-        self._call_ha("promote", {})
+        self._call_ha("promote", {}, "promote")
 
     def set_brokers_url(self, url: str) -> None:
-        self._call_ha("setBrokersUrl", {"url": url})
+        self._call_ha("setBrokersUrl", {"url": url}, "set the brokers URL")
 
     def set_public_url(self, url: str) -> None:
-        self._call_ha("setPublicUrl", {"url": url})
+        self._call_ha("setPublicUrl", {"url": url}, "set the public URL")
 
     def _call_broker(self, method: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
         return self.qmf.call(BROKER_OBJECT, method, arguments)
 
-    def _call_ha(self, method: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
-        return self._call_module(
-            HA_BROKER_OBJECT, method, arguments, HaNotLoadedError(self.address)
-        )
+    def _change(self, what: str, method: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        """Call a method of the broker object that changes the broker (``what`` says how)."""
+        with outcome_of(what):
+            return self._call_broker(method, arguments)
+
+    def _call_ha(self, method: str, arguments: Mapping[str, Any], what: str) -> dict[str, Any]:
+        not_loaded = HaNotLoadedError(self.address)
+        return self._call_module(HA_BROKER_OBJECT, method, arguments, not_loaded, what)
 
     def _call_module(
         self,
@@ -202,6 +232,7 @@ class Broker:
         method: str,
         arguments: Mapping[str, Any],
         not_loaded: QpidToolsError,
+        what: str,
     ) -> dict[str, Any]:
         """Call a method of a plug-in module's object; ``not_loaded`` if qpidd has no such object.
 
@@ -209,11 +240,25 @@ class Broker:
         the object's name; without the module that is all an operator would see.
         """
         try:
-            return self.qmf.call(object_name, method, arguments)
+            with outcome_of(what):
+                return self.qmf.call(object_name, method, arguments)
         except BrokerError as error:
             if error.error_code == 1 and object_name in error.error_text:
                 raise not_loaded from error
             raise
+
+
+@contextmanager
+def outcome_of(what: str) -> Iterator[None]:
+    """Around a change: when its reply never came, say that its outcome is unknown.
+
+    The request may have reached the broker, which may have made the change, or not; an
+    operator must check before repeating it.
+    """
+    try:
+        yield
+    except (BrokerTimeout, ConnectionLost) as error:
+        raise OutcomeUnknown(f"{error}: the outcome of {what!r} is unknown") from error
 
 
 def ha_broker_at(settings: ConnectionSettings) -> HaBroker:

@@ -31,8 +31,20 @@ class ConnectError(QpidToolsError):
     """The broker could not be reached, refused us, or dropped the connection."""
 
 
+class ConnectionLost(ConnectError):
+    """The connection (or our link) ended while a request was under way."""
+
+
 class BrokerTimeout(QpidToolsError):
     """The broker did not answer within the timeout."""
+
+
+class MalformedReply(QpidToolsError):
+    """A reply that is not what QMF promises: wrong types, missing keys, no end."""
+
+
+class OutcomeUnknown(QpidToolsError):
+    """A change was sent but its reply never came: the broker may or may not have made it."""
 
 
 class BrokerError(QpidToolsError):

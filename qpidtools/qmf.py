@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from qpidtools.errors import BrokerError, QpidToolsError
+from qpidtools.errors import BrokerError, MalformedReply
 
 if TYPE_CHECKING:
     import proton
@@ -83,6 +83,10 @@ class QmfClient:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
+    @property
+    def address(self) -> str:
+        return self.connection.settings.address.host_port
+
     def call(
         self,
         object_name: str,
@@ -99,8 +103,10 @@ class QmfClient:
         replies = self.connection.request(body, "_method_request", expect_reply=expect_reply)
         if not replies:
             return {}
-        content = _content(replies[0])
-        return dict(decode(content.get("_arguments", {})))
+        content = self._content(replies[0])
+        if not isinstance(content, dict) or not isinstance(content.get("_arguments"), dict):
+            raise self._malformed(f"the reply to {method} has no _arguments map")
+        return dict(decode(content["_arguments"]))
 
     def query_class(self, class_name: str, package_name: str | None = None) -> list[QmfObject]:
         """Every object of a class; an unknown class is simply empty."""
@@ -115,31 +121,58 @@ class QmfClient:
         return found[0] if found else None
 
     def _query(self, body: Mapping[str, Any]) -> list[QmfObject]:
-        objects: list[QmfObject] = []
-        for reply in self.connection.request(body, "_query_request"):
-            content = _content(reply)
+        """All pages of a query; a page marked ``partial`` must bring objects not seen yet.
+
+        The timeout restarts with every page, so a broker that repeated pages (or sent empty
+        ones) forever would never time out: such a reply is refused as malformed instead.
+        """
+        objects: dict[str, QmfObject] = {}
+        for reply in self.connection.stream(body, "_query_request"):
+            content = self._content(reply)
             if not isinstance(content, list):
-                raise QpidToolsError("unexpected reply from the broker to a query")
-            objects.extend(_qmf_object(item) for item in content)
-        return objects
+                raise self._malformed("a query reply that is not a list of objects")
+            page = [self._object(item) for item in content]
+            fresh = {obj.object_name: obj for obj in page if obj.object_name not in objects}
+            if not fresh and "partial" in (reply.properties or {}):
+                raise self._malformed("a partial page of a query reply brought no new object")
+            objects.update(fresh)
+        return list(objects.values())
 
+    def _content(self, reply: proton.Message) -> Any:
+        """The body of a reply, after raising the broker's exception if it is one."""
+        properties = reply.properties
+        if not isinstance(properties, dict):
+            raise self._malformed("a reply without application properties")
+        body: Any = reply.body
+        if properties.get("qmf.opcode") != "_exception":
+            return body
+        values = body.get("_values") if isinstance(body, dict) else None
+        code = values.get("error_code", 0) if isinstance(values, dict) else None
+        text = decode(values.get("error_text", "")) if isinstance(values, dict) else None
+        if not isinstance(code, int) or not isinstance(text, str):
+            raise self._malformed("an exception without error_code and error_text")
+        raise BrokerError(int(code), text)
 
-def _content(reply: proton.Message) -> Any:
-    properties: dict[str, Any] = dict(reply.properties or {})
-    body: Any = reply.body
-    if properties.get("qmf.opcode") == "_exception":
-        values = body.get("_values", {}) if isinstance(body, dict) else {}
-        text = str(decode(values.get("error_text", "")))
-        raise BrokerError(int(values.get("error_code", 0)), text)
-    return body
+    def _object(self, raw: Any) -> QmfObject:
+        """One object of a query reply, its envelope checked (the values are the model's)."""
+        if not isinstance(raw, dict):
+            raise self._malformed("a query reply holding something other than objects")
+        object_id, schema = decode(raw.get("_object_id")), decode(raw.get("_schema_id", {}))
+        name = object_id.get("_object_name") if isinstance(object_id, dict) else None
+        values, update_ts = decode(raw.get("_values", {})), raw.get("_update_ts", 0)
+        if not isinstance(name, str):
+            raise self._malformed("an object without an _object_id name")
+        if not isinstance(schema, dict) or not isinstance(values, dict):
+            raise self._malformed(f"object {name!r} without a _schema_id or _values map")
+        if not isinstance(update_ts, int):
+            raise self._malformed(f"object {name!r} with a non-integer _update_ts")
+        return QmfObject(
+            object_name=name,
+            class_name=str(schema.get("_class_name", "")),
+            package_name=str(schema.get("_package_name", "")),
+            values=values,
+            update_ts=update_ts,
+        )
 
-
-def _qmf_object(raw: Mapping[str, Any]) -> QmfObject:
-    schema = decode(raw.get("_schema_id", {}))
-    return QmfObject(
-        object_name=decode(raw.get("_object_id", {}).get("_object_name", "")),
-        class_name=schema.get("_class_name", ""),
-        package_name=schema.get("_package_name", ""),
-        values=decode(raw.get("_values", {})),
-        update_ts=int(raw.get("_update_ts", 0)),
-    )
+    def _malformed(self, what: str) -> MalformedReply:
+        return MalformedReply(f"malformed reply from the broker at {self.address}: {what}")

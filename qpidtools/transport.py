@@ -10,14 +10,21 @@ import itertools
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qpidtools.address import BrokerAddress
-from qpidtools.errors import BrokerTimeout, ConnectError, UsageError
+from qpidtools.errors import (
+    BrokerTimeout,
+    ConnectError,
+    ConnectionLost,
+    QpidToolsError,
+    UsageError,
+    strip_source_location,
+)
 
 if TYPE_CHECKING:
     import proton
@@ -57,6 +64,7 @@ class Connection:
     def __init__(self, settings: ConnectionSettings) -> None:
         self.settings = settings
         self._correlation = itertools.count(1)
+        self._broken = False
         self._blocking = _open(settings)
         try:
             self._sender: BlockingSender = self._blocking.create_sender(QMF_ADDRESS)
@@ -65,6 +73,7 @@ class Connection:
             )
             self.reply_to = str(self._receiver.link.remote_source.address)
         except Exception as error:
+            self._broken = True
             self.close()
             raise _translate(error, settings) from error
 
@@ -75,6 +84,19 @@ class Connection:
         expect_reply: bool = True,
     ) -> list[proton.Message]:
         """Send one QMF request and return every reply message of it (all pages)."""
+        return list(self.stream(body, opcode, expect_reply))
+
+    def stream(
+        self,
+        body: Mapping[str, Any],
+        opcode: str,
+        expect_reply: bool = True,
+    ) -> Iterator[proton.Message]:
+        """Send one QMF request and yield its reply messages as they arrive.
+
+        Nothing is sent until the first message is asked for. A caller may stop early
+        (a reply found malformed); later messages of that request are then skipped.
+        """
         from proton import Message
 
         correlation_id = str(next(self._correlation))
@@ -89,29 +111,42 @@ class Connection:
             },
             body=dict(body),
         )
-        timeout = self.settings.timeout
-        deadline = None if timeout is None else time.monotonic() + timeout
         try:
-            self._sender.send(message, timeout=_remaining(deadline))
-            if not expect_reply:
-                return []
-            return self._collect(correlation_id, deadline)
+            self._sender.send(message, timeout=self.settings.timeout)
+            if expect_reply:
+                yield from self._replies(correlation_id)
         except Exception as error:
-            raise _translate(error, self.settings) from error
+            self._broken = True
+            raise _translate(error, self.settings, opened=True) from error
 
-    def _collect(self, correlation_id: str, deadline: float | None) -> list[proton.Message]:
-        replies = []
+    def _replies(self, correlation_id: str) -> Iterator[proton.Message]:
+        """The reply messages to one request, up to the one without ``partial``.
+
+        The timeout is the longest the broker may stay silent: it restarts with every reply
+        message, so a long listing that keeps arriving page after page always finishes.
+        Messages for other requests (late answers to a request that timed out) do not count
+        as an answer.
+        """
+        timeout = self.settings.timeout
         while True:
-            reply = self._receiver.receive(timeout=_remaining(deadline))
-            self._receiver.accept()
-            if reply.correlation_id != correlation_id:
-                continue  # a late answer to an earlier, timed-out request
-            replies.append(reply)
+            deadline = None if timeout is None else time.monotonic() + timeout
+            while True:
+                reply = self._receiver.receive(timeout=_remaining(deadline))
+                self._receiver.accept()
+                if reply.correlation_id == correlation_id:
+                    break
+            yield reply
             if "partial" not in (reply.properties or {}):
-                return replies
+                return
 
     def close(self) -> None:
-        """Close quietly: the command's outcome is already decided."""
+        """Close quietly: the command's outcome is already decided.
+
+        After a failure the broker may be frozen or gone: drop the socket rather than wait
+        for its goodbye, so a timeout costs one timeout, not two.
+        """
+        if self._broken:
+            _drop(self._blocking)
         with suppress(Exception):  # a broker that went away (shutdown) is fine here
             self._blocking.close()
 
@@ -218,20 +253,53 @@ def _load(action: Callable[[], object], files: Mapping[str, str], problem: str) 
         raise UsageError(f"cannot use {named}: {problem}") from None
 
 
-def _translate(error: Exception, settings: ConnectionSettings) -> Exception:
-    """Turn proton's exceptions into one-line errors that name the broker, never its password."""
+def _translate(error: Exception, settings: ConnectionSettings, opened: bool = False) -> Exception:
+    """Turn proton's exceptions into one-line errors that name the broker, never its password.
+
+    ``opened``: the connection was up and a request under way, so a failure is a loss (or a
+    silence) in the middle of a command, not a failure to connect.
+    """
     from proton import ConnectionException, LinkException, Timeout
 
     where = settings.address.host_port
-    if isinstance(error, ConnectError | BrokerTimeout):
+    if isinstance(error, QpidToolsError):
         return error
     if isinstance(error, Timeout):
+        if opened:
+            return BrokerTimeout(f"no reply from the broker at {where} for {settings.timeout:g} s")
         return BrokerTimeout(
             f"timed out after {settings.timeout:g} s waiting for the broker at {where}"
         )
     if isinstance(error, ConnectionException | LinkException):
+        if opened:
+            return ConnectionLost(_describe_loss(error, where))
         return ConnectError(_describe(error, settings))
     return error
+
+
+def _describe_loss(error: Exception, where: str) -> str:
+    """A connection or link the broker ended during a request: say who ended it and why."""
+    link = getattr(error, "link", None)
+    connection = getattr(error, "connection", None)
+    if link is not None:
+        whom, condition = "detached our management link", link.remote_condition
+    elif connection is not None:
+        whom, condition = "closed the connection", connection.remote_condition
+    else:  # the socket went away: a killed or crashed broker, or the network
+        return f"lost the connection to the broker at {where}"
+    if condition is None:
+        return f"the broker at {where} {whom}"
+    text = strip_source_location(str(condition.description or ""))
+    return f"the broker at {where} {whom}: {condition.name}{': ' + text if text else ''}"
+
+
+def _drop(blocking: BlockingConnection) -> None:
+    """Close our end of the socket now: a frozen broker would never answer a polite close."""
+    connection = blocking.conn
+    transport = connection.transport if connection is not None else None
+    if transport is not None:
+        transport.close_tail()
+        transport.close_head()
 
 
 def _describe(error: Exception, settings: ConnectionSettings) -> str:
