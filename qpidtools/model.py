@@ -7,6 +7,7 @@ the man pages.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from enum import Enum
 from typing import Any
@@ -227,6 +228,30 @@ def present_options(options: tuple[Option, ...], obj: Queue | Exchange) -> list[
     return present
 
 
+def text(values: Mapping[str, Any], key: str, default: str = "") -> str:
+    """A string property; another type means the reply is malformed (:class:`TypeError`)."""
+    value = values.get(key, default)
+    if not isinstance(value, str):
+        raise TypeError(f"{key} is {type(value).__name__}, not a string")
+    return value
+
+
+def integer(values: Mapping[str, Any], key: str, default: int = 0) -> int:
+    """An integer property; another type means the reply is malformed (:class:`TypeError`)."""
+    value = values.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{key} is {type(value).__name__}, not an integer")
+    return int(value)
+
+
+def mapping(values: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """A map property such as ``arguments`` (absent: empty); string keys only."""
+    value = values.get(key) or {}
+    if not isinstance(value, dict) or not all(isinstance(name, str) for name in value):
+        raise TypeError(f"{key} is {type(value).__name__}, not a map with string keys")
+    return value
+
+
 def _statistics(values: dict[str, Any], names: tuple[str, ...]) -> dict[str, int]:
     return {name: int(values[name]) for name in names if isinstance(values.get(name), int)}
 
@@ -279,10 +304,10 @@ class _Node:
 def _node_fields(obj: QmfObject, statistics: tuple[str, ...]) -> dict[str, Any]:
     values = obj.values
     return {
-        "name": str(values.get("name", obj.key)),
+        "name": text(values, "name", obj.key),
         "durable": bool(values.get("durable")),
         "auto_delete": bool(values.get("autoDelete")),
-        "arguments": dict(values.get("arguments") or {}),
+        "arguments": mapping(values, "arguments"),
         "alternate_exchange": reference_key(values.get("altExchange")),
         "statistics": _statistics(values, statistics),
     }
@@ -308,7 +333,7 @@ class Exchange(_Node):
 
     @classmethod
     def from_qmf(cls, obj: QmfObject) -> Exchange:
-        return cls(**_node_fields(obj, EXCHANGE_STATISTICS), type=str(obj.values.get("type", "")))
+        return cls(**_node_fields(obj, EXCHANGE_STATISTICS), type=text(obj.values, "type"))
 
 
 @dataclass(frozen=True)
@@ -327,9 +352,9 @@ class Binding:
         return cls(
             exchange=reference_key(values.get("exchangeRef")) or "",
             queue=reference_key(values.get("queueRef")),
-            key=str(values.get("bindingKey", "")),
-            arguments=dict(values.get("arguments") or {}),
-            msg_matched=int(values.get("msgMatched", 0)),
+            key=text(values, "bindingKey"),
+            arguments=mapping(values, "arguments"),
+            msg_matched=integer(values, "msgMatched"),
         )
 
 
@@ -345,12 +370,12 @@ class HaMember:
 
     @classmethod
     def from_map(cls, member: dict[str, Any]) -> HaMember:
-        status = member.get("status", -1)
+        status = integer(member, "status", -1)
         return cls(
             system_id=str(member.get("system-id", "")),
-            host=str(member.get("host-name", "")),
-            port=int(member.get("port", 0)),
-            protocol=str(member.get("protocol", "")),
+            host=text(member, "host-name"),
+            port=integer(member, "port"),
+            protocol=text(member, "protocol"),
             status=HA_STATUSES[status] if 0 <= status < len(HA_STATUSES) else str(status),
         )
 
@@ -378,11 +403,11 @@ class HaBroker:
     def from_qmf(cls, obj: QmfObject) -> HaBroker:
         values = obj.values
         return cls(
-            status=str(values.get("status", "")),
+            status=text(values, "status"),
             system_id=str(values.get("systemId", "")),
-            brokers_url=str(values.get("brokersUrl", "")),
-            public_url=str(values.get("publicUrl", "")),
-            replicate_default=str(values.get("replicateDefault", "")),
+            brokers_url=text(values, "brokersUrl"),
+            public_url=text(values, "publicUrl"),
+            replicate_default=text(values, "replicateDefault"),
             members=tuple(HaMember.from_map(m) for m in values.get("members") or ()),
         )
 
@@ -412,12 +437,12 @@ class BrokerInfo:
     def from_qmf(cls, obj: QmfObject) -> BrokerInfo:
         values = obj.values
         return cls(
-            name=str(values.get("name", obj.key)),
-            version=str(values.get("version", "")),
-            port=int(values.get("port", 0)),
-            data_dir=str(values.get("dataDir", "")),
-            uptime_ns=int(values.get("uptime", 0)),
-            worker_threads=int(values.get("workerThreads", 0)),
-            max_connections=int(values.get("maxConns", 0)),
+            name=text(values, "name", obj.key),
+            version=text(values, "version"),
+            port=integer(values, "port"),
+            data_dir=text(values, "dataDir"),
+            uptime_ns=integer(values, "uptime"),
+            worker_threads=integer(values, "workerThreads"),
+            max_connections=integer(values, "maxConns"),
             statistics=_statistics(values, BROKER_STATISTICS),
         )

@@ -100,10 +100,12 @@ class QmfClient:
             "_method_name": method,
             "_arguments": dict(arguments or {}),
         }
-        replies = self.connection.request(body, "_method_request", expect_reply=expect_reply)
-        if not replies:
+        replies = self.connection.stream(body, "_method_request", expect_reply=expect_reply)
+        reply = next(replies, None)  # one message, even from a broker that marks it partial
+        replies.close()
+        if reply is None:
             return {}
-        content = self._content(replies[0])
+        content = self._content(reply)
         if not isinstance(content, dict) or not isinstance(content.get("_arguments"), dict):
             raise self._malformed(f"the reply to {method} has no _arguments map")
         return dict(decode(content["_arguments"]))

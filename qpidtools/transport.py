@@ -10,7 +10,7 @@ import itertools
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,6 +36,7 @@ QMF_ADDRESS = "qmf.default.direct"
 QMF_AGENT = "broker"  # the subject routes a request on qmf.default.direct to qpidd's own agent
 DEFAULT_TIMEOUT = 10.0
 _FOREVER = 10.0**7  # proton's blocking API has no "no timeout" for connecting
+_DROP_WAIT_S = 0.05  # what closing a broken connection may still wait for proton's bookkeeping
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ class Connection:
         body: Mapping[str, Any],
         opcode: str,
         expect_reply: bool = True,
-    ) -> Iterator[proton.Message]:
+    ) -> Generator[proton.Message, None, None]:
         """Send one QMF request and yield its reply messages as they arrive.
 
         Nothing is sent until the first message is asked for. A caller may stop early
@@ -294,12 +295,16 @@ def _describe_loss(error: Exception, where: str) -> str:
 
 
 def _drop(blocking: BlockingConnection) -> None:
-    """Close our end of the socket now: a frozen broker would never answer a polite close."""
+    """Close our end of the socket now: a frozen broker would never answer a polite close.
+
+    proton's close would wait for the broker's close frame up to the whole timeout again.
+    """
     connection = blocking.conn
     transport = connection.transport if connection is not None else None
     if transport is not None:
         transport.close_tail()
         transport.close_head()
+    blocking.timeout = _DROP_WAIT_S
 
 
 def _describe(error: Exception, settings: ConnectionSettings) -> str:

@@ -6,6 +6,7 @@ import argparse
 import signal
 import threading
 
+from qpidtools.testing.chaos import MODES
 from qpidtools.testing.cluster import DoubleCluster
 from qpidtools.testing.server import BrokerDouble, TlsFiles
 
@@ -41,7 +42,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--tls-client-ca", metavar="PEM", help="require client certificates signed by this CA"
     )
+    parser.add_argument(
+        "--chaos",
+        metavar="MODE",
+        help="misbehave on purpose, for fault tests: one of "
+        f"{', '.join(MODES)} (see qpidtools.testing.chaos); prints a line when holding a reply",
+    )
     args = parser.parse_args(argv)
+    if args.chaos and args.chaos.partition("=")[0] not in MODES:
+        parser.error(f"--chaos: unknown mode {args.chaos!r}")
+    if args.chaos and args.cluster:
+        parser.error("--chaos serves a single broker, not a --cluster")
     if (args.tls_key or args.tls_client_ca) and not args.tls_cert:
         parser.error("--tls-key and --tls-client-ca need --tls-cert")
     if args.tls_cert and args.cluster:
@@ -64,7 +75,10 @@ def main(argv: list[str] | None = None) -> int:
             ha=None if args.no_ha else "standalone",
             port=args.port,
             tls=tls,
+            chaos=args.chaos,
         ) as double:
+            if double.chaos is not None:
+                double.chaos.on_hold = lambda line: print(f"chaos: {line}", flush=True)
             print(f"broker double listening on {double.url if tls else double.address}")
             print("Ctrl-C to stop", flush=True)
             stop.wait()

@@ -181,6 +181,10 @@ class Agent:
     def __init__(self, state: BrokerState, ha: HaBroker | None) -> None:
         self.state = state
         self.ha = ha
+        # Set for a misbehaving double (qpidtools.testing.chaos): given each request and how
+        # to deliver its replies, returns another way to deliver them, or an action instead.
+        self.chaos: Callable[[Request, Callable[[bytes], None]], Callable[[bytes], None] | str]
+        self.chaos = lambda request, deliver: deliver
 
     # ---- envelope -------------------------------------------------------------------------
 
@@ -191,9 +195,12 @@ class Agent:
             return None
         if request.subject not in ("broker", self.state.agent_name):
             return None
-        deliver = self.reply_route(request.reply_to)
-        if deliver is None:
+        route = self.reply_route(request.reply_to)
+        if route is None:
             return None
+        deliver = self.chaos(request, route)
+        if isinstance(deliver, str):
+            return deliver
         if isinstance(request.body, list):
             return CLOSE_CONNECTION
         if not isinstance(request.body, dict):

@@ -10,7 +10,8 @@ Where the broker comes from, first match wins:
 
 Fixtures (function scoped, fresh state per test): `broker` (queue replication enabled, like
 `--ha-queue-replication yes`), `broker_no_ha` (no HA module), `broker_pair` (two brokers A and B
-with queue replication), `ha_cluster` (three members of an HA cluster, nothing promoted).
+with queue replication), `ha_cluster` (three members of an HA cluster, nothing promoted),
+`broker_process` (starts brokers in processes of their own, to kill and freeze).
 Each broker object has `address` ("host:port"), `kind` and `is_real`. Tests marked
 `@pytest.mark.real_broker` are skipped when only the double is available.
 """
@@ -20,9 +21,12 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import signal
 import socket
 import subprocess
-from collections.abc import Iterator
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +70,7 @@ class RealBroker:
     kind: str
     stop_action: Any = field(repr=False)
     is_real: bool = True
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def port(self) -> int:
@@ -172,15 +177,94 @@ def real_broker(
         process = subprocess.Popen([binary, *arguments], stdout=output, stderr=subprocess.STDOUT)
     try:
         wait_for_port(port, lambda: process.poll() is None)
-        yield RealBroker(f"127.0.0.1:{port}", "qpidd", lambda: stop_process(process))
+        yield RealBroker(f"127.0.0.1:{port}", "qpidd", lambda: stop_process(process), True, process)
     finally:
         stop_process(process)
 
 
-def stop_process(process: subprocess.Popen[bytes]) -> None:
+def stop_process(process: subprocess.Popen[Any]) -> None:
     if process.poll() is None:
+        process.send_signal(signal.SIGCONT)  # a frozen broker is killed as well, but say so
         process.kill()
         process.wait(timeout=10)
+
+
+@dataclass
+class BrokerProcess:
+    """A broker in a process of its own, which a test may kill, freeze and resume.
+
+    A real qpidd when one is configured, else a double run as ``python -m qpidtools.testing``
+    (which prints a line when a chaos mode holds a reply: see :meth:`wait_for_output`).
+    """
+
+    address: str
+    kind: str
+    is_real: bool
+    process: subprocess.Popen[Any] = field(repr=False)
+    output: list[str] = field(default_factory=list, repr=False)
+
+    def kill(self) -> None:
+        """SIGKILL: the broker dies at once; the kernel closes its sockets."""
+        stop_process(self.process)
+
+    def freeze(self) -> None:
+        """SIGSTOP: the broker stays connected but says nothing more."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+    def wait_for_output(self, text: str) -> None:
+        """Wait until the double has printed a line containing ``text``."""
+        wait_for(lambda: any(text in line for line in self.output), START_TIMEOUT_S, what=text)
+
+
+@contextmanager
+def double_process(chaos: str | None = None) -> Iterator[BrokerProcess]:
+    """A broker double (with queue replication) in a child process."""
+    port = free_port()
+    command = [sys.executable, "-m", "qpidtools.testing", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, *(["--chaos", chaos] if chaos else [])], stdout=subprocess.PIPE, text=True
+    )
+    started = BrokerProcess(f"127.0.0.1:{port}", "double", False, process)
+    threading.Thread(target=_collect_lines, args=(process, started.output), daemon=True).start()
+    try:
+        started.wait_for_output("listening on")
+        yield started
+    finally:
+        stop_process(process)
+
+
+def _collect_lines(process: subprocess.Popen[str], lines: list[str]) -> None:
+    assert process.stdout is not None
+    lines.extend(process.stdout)
+
+
+@pytest.fixture
+def broker_process(tmp_path: Path) -> Iterator[Callable[..., BrokerProcess]]:
+    """Start brokers that tests may kill or freeze: ``broker_process(chaos=None)``.
+
+    A real qpidd (with queue replication) when one is configured, else a double in a child
+    process. A ``chaos`` mode (:mod:`qpidtools.testing.chaos`) is the double's only: asking for
+    one skips the test on a real broker.
+    """
+    source = broker_source()
+    if source in ("external", "container"):
+        pytest.skip("needs a broker process of its own to kill and freeze (qpidd or the double)")
+    with ExitStack() as stack:
+
+        def start(chaos: str | None = None) -> BrokerProcess:
+            if source == "double":
+                return stack.enter_context(double_process(chaos))
+            if chaos:
+                pytest.skip(f"the chaos mode {chaos} is the broker double's; a real qpidd is set")
+            data = tmp_path / f"qpidd-{free_port()}"
+            real = stack.enter_context(real_broker(HA_OPTIONS, data))
+            assert real.process is not None
+            return BrokerProcess(real.address, real.kind, True, real.process)
+
+        yield start
 
 
 def pytest_configure(config: pytest.Config) -> None:

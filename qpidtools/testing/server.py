@@ -36,6 +36,7 @@ from proton.reactor import ApplicationEvent, Container, EventInjector
 from qpidtools.testing import agent as qmf
 from qpidtools.testing import model
 from qpidtools.testing.agent import Agent, Request
+from qpidtools.testing.chaos import Chaos
 from qpidtools.testing.ha import DOUBLES, Cluster, HaBroker
 from qpidtools.testing.model import LOCK, BrokerState, ClientConnection, Queue
 
@@ -410,6 +411,9 @@ class BrokerDouble(StopsOnExit):
     with status `standalone`) or `None` (no HA module: habroker queries return `[]`). Cluster
     members are made by `DoubleCluster`. Use as a context manager, or call `stop()`.
 
+    `chaos` makes it misbehave on purpose (a mode of `qpidtools.testing.chaos`, available as
+    the attribute `chaos`); no capture shows qpidd doing so.
+
     `tls` makes the port speak TLS only, modelled on qpidd's `--ssl-port`; no capture shows a
     TLS qpidd (the recorded brokers had no SSL listener), so this is tested against the double
     only.
@@ -433,6 +437,7 @@ class BrokerDouble(StopsOnExit):
         system_id: uuid.UUID | None = None,
         epoch: int = 1,
         tls: TlsFiles | None = None,
+        chaos: str | None = None,
     ) -> None:
         self.container = Container()
         domain = None if tls is None else tls.server_domain()
@@ -457,6 +462,9 @@ class BrokerDouble(StopsOnExit):
             elif ha == "standalone":
                 self.ha = HaBroker(self.state)
             self.agent = Agent(self.state, self.ha)
+            self.chaos = None if chaos is None else Chaos(chaos, self.state)
+            if self.chaos is not None:
+                self.agent.chaos = self.chaos
             DOUBLES[self.port] = self.state
         self.running = True
         self.injector = EventInjector()
@@ -491,7 +499,6 @@ class BrokerDouble(StopsOnExit):
             self.injector.trigger(ApplicationEvent("halt"))
             self.thread.join(timeout=10)
         self.injector.close()
-
 
     def __repr__(self) -> str:
         return f"BrokerDouble({self.address})"
