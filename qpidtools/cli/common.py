@@ -282,6 +282,9 @@ def run(command: click.Command, prog: str, argv: list[str] | None = None) -> int
     """Run a CLI and turn every outcome into an exit code and at most one line on stderr."""
     words = sys.argv[1:] if argv is None else argv
     verbose = "-v" in words or "--verbose" in words
+    undecodable = next((word for word in words if not _is_utf8(word)), None)
+    if undecodable is not None:  # bytes that are not UTF-8 could be neither sent nor printed
+        return _fail(prog, f"the argument {undecodable!r} is not valid UTF-8", 2, [])
     try:
         result = command.main(args=argv, prog_name=prog, standalone_mode=False)
     except click.exceptions.Exit as done:
@@ -306,6 +309,15 @@ def run(command: click.Command, prog: str, argv: list[str] | None = None) -> int
             prog, f"internal error: {type(error).__name__}: {error} (run with -v)", 1, words
         )
     return result if isinstance(result, int) else 0
+
+
+def _is_utf8(word: str) -> bool:
+    """Whether an argument is text: the shell hands on invalid UTF-8 as lone surrogates."""
+    try:
+        word.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _details(error: QpidToolsError) -> list[str]:
