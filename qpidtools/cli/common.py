@@ -61,7 +61,8 @@ def _timeout_option(short: str | None) -> Decorator:
         *names,
         type=click.FloatRange(min=0),
         metavar="SECONDS",
-        help="Seconds to wait for the connection and for each broker call "
+        help="Seconds the broker may stay silent: while connecting, and waiting for each reply "
+        "message, so a long listing that keeps arriving always finishes "
         f"(default {DEFAULT_TIMEOUT:g}; 0 waits forever).",
     )
 
