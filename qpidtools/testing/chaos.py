@@ -96,7 +96,7 @@ class Chaos:
     ) -> None:
         """Send (or hold, delay, repeat, spoil) the ``index``-th reply message of a request."""
         if self.mode == "slow-pages" and index:
-            threading.Timer(index * self.delay, self.later, (deliver, reply)).start()
+            self.later(index * self.delay, deliver, to, [reply], rounds=1)
         elif self.mode == "hold-replies" or (
             self.mode == "hold-pages" and index and opcode == "_query_request"
         ):
@@ -105,7 +105,7 @@ class Chaos:
             pages.append(spoil(reply, partial=True))
             deliver(pages[-1])
             if not is_partial(reply):
-                self.repeat(pages, deliver, to, 1)
+                self.later(ENDLESS_INTERVAL_S, deliver, to, pages, rounds=ENDLESS_ROUNDS)
         elif self.mode == "unknown-correlation":
             deliver(spoil(reply, correlation=lambda given: f"chaos-{given}"))
         elif self.mode in SPOILERS:
@@ -113,30 +113,28 @@ class Chaos:
         else:
             deliver(reply)
 
-    def later(self, deliver: Deliver, reply: bytes) -> None:
-        with LOCK:
-            deliver(reply)
-        self.state.wake()
+    def later(
+        self, delay: float, deliver: Deliver, to: str, pages: list[bytes], rounds: int
+    ) -> None:
+        """Send ``pages`` after ``delay``, ``rounds`` times, while the reply queue ``to`` exists."""
 
-    def hold(self, line: str) -> None:
-        self.held.set()
-        self.on_hold(line)
-
-    def repeat(self, pages: list[bytes], deliver: Deliver, to: str, rounds: int) -> None:
-        """Send the pages again, then again later, while the reply queue still exists."""
-        if rounds > 1:
+        def fire() -> None:
             with LOCK:
-                if to not in self.state.queues:
+                if to not in self.state.queues:  # the client has gone (or the double stopped)
                     return
                 for page in pages:
                     deliver(page)
             self.state.wake()
-        if rounds < ENDLESS_ROUNDS:
-            timer = threading.Timer(
-                ENDLESS_INTERVAL_S, self.repeat, (pages, deliver, to, rounds + 1)
-            )
-            timer.daemon = True
-            timer.start()
+            if rounds > 1:
+                self.later(ENDLESS_INTERVAL_S, deliver, to, pages, rounds - 1)
+
+        timer = threading.Timer(delay, fire)
+        timer.daemon = True
+        timer.start()
+
+    def hold(self, line: str) -> None:
+        self.held.set()
+        self.on_hold(line)
 
 
 def is_partial(reply: bytes) -> bool:
