@@ -62,3 +62,9 @@ def test_a_cluster_prints_its_members_and_brokers_url(qpid_ha: Tool) -> None:
         assert len(members) == 2
         assert lines[2] == f"brokers URL: amqp:tcp:{members[0]},tcp:{members[1]}"
         assert qpid_ha("status", "-b", members[0]).out == "joining\n"
+
+
+def test_an_unknown_chaos_mode_is_refused_naming_it() -> None:
+    done = subprocess.run([*COMMAND, "--chaos", "sulk"], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "--chaos: unknown mode 'sulk'" in done.stderr
