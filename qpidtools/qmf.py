@@ -127,6 +127,8 @@ class QmfClient:
 
         The timeout restarts with every page, so a broker that repeated pages (or sent empty
         ones) forever would never time out: such a reply is refused as malformed instead.
+        qpidd's agent marks only full pages ``partial`` (ManagementAgent.cpp sends each batch of
+        100 objects, then the rest, possibly empty, without it), so it never trips this.
         """
         objects: dict[str, QmfObject] = {}
         for reply in self.connection.stream(body, "_query_request"):
