@@ -258,3 +258,30 @@ def test_real_shell_completes_fixed_values(shell: str) -> None:
 def test_real_shell_completes_queue_names(shell: str, names: str) -> None:
     found = SHELL_RUNNERS[shell](f"qpid-config -b {names} del queue ")
     assert set(QUEUES) <= set(found)
+
+
+@pytest.mark.parametrize(
+    ("words", "cword", "expected"),
+    [
+        ("qpid-ha status --expect re", 3, ["plain,ready", "plain,recovering"]),
+        ("qpid-config add exchange", 3, [f"plain,{kind}" for kind in EXCHANGE_TYPES]),
+        (
+            "qpid-config add queue q --limit-policy r",
+            5,
+            ["plain,reject", "plain,ring", "plain,ring-strict"],
+        ),
+    ],
+)
+def test_stock_click_bash_protocol_without_comp_line(
+    words: str, cword: int, expected: list[str]
+) -> None:
+    """Exactly what Click's own bash script sends: COMP_WORDS and COMP_CWORD, no COMP_LINE."""
+    prog = words.split()[0]
+    variable = f"_{prog.replace('-', '_').upper()}_COMPLETE"
+    env = {name: value for name, value in os.environ.items() if not name.startswith("COMP_")}
+    env.update({"COMP_WORDS": words, "COMP_CWORD": str(cword), variable: "bash_complete"})
+    result = subprocess.run(
+        [str(BIN / prog)], env=env, capture_output=True, text=True, timeout=30, check=False
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.split() == expected

@@ -144,7 +144,15 @@ class BashComplete(shell_completion.BashComplete):
     source_template: ClassVar[str] = _SOURCE_BASH
 
     def get_completion_args(self) -> tuple[list[str], str]:
-        line = os.environ["COMP_LINE"]
+        """The words before the cursor and the one being completed, from ``COMP_LINE``.
+
+        The bash script Click itself generates sends only ``COMP_WORDS`` and ``COMP_CWORD``
+        (so do hand-written scripts following Click's documentation): without ``COMP_LINE``
+        the words are read Click's way, colons split off as bash split them.
+        """
+        line = os.environ.get("COMP_LINE")
+        if line is None:
+            return super().get_completion_args()
         words = split_arg_string(line)
         incomplete = words.pop() if words and not line[-1:].isspace() else ""
         return words[1:], incomplete
