@@ -41,7 +41,7 @@ from qpidtools.cli.common import (
 )
 from qpidtools.cli.completion import complete_queues
 from qpidtools.errors import QpidToolsError
-from qpidtools.model import HA_STATUSES
+from qpidtools.model import HA_STATUSES, HaBroker
 from qpidtools.render.ha import Survey, show_query, show_status
 from qpidtools.transport import ConnectionSettings
 
@@ -195,19 +195,30 @@ def query(ctx: click.Context, every_broker: bool) -> None:
 
 
 @cli.command()
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Promote even if another member of the cluster says it is primary.",
+)
 @_COMMON
 @click.pass_context
-def promote(ctx: click.Context) -> None:
+def promote(ctx: click.Context, force: bool) -> None:
     """[Cluster manager only] Promote a backup broker to primary.
 
     Only a cluster manager (rgmanager, pacemaker) that makes sure a single broker is primary
     at a time may run this: two primaries make the cluster inconsistent and lose messages.
-    Without --cluster-manager it is refused. A joining or catching-up backup refuses it too;
-    on a primary or standalone broker it does nothing.
+    Without --cluster-manager it is refused. Before promoting, the other members of the
+    brokers URL are asked for their status (in parallel, within --timeout): if one is active
+    or recovering, promote refuses (exit 1) unless --force is given; members that cannot be
+    reached do not count. A joining or catching-up backup refuses it too; on a primary or
+    standalone broker it does nothing.
     """
     if not _manager(ctx):
         raise QpidToolsError(MANAGER_ONLY.format("promote"))
-    with Broker.connect(_invocation(ctx).settings) as broker:
+    settings = _invocation(ctx).settings
+    with Broker.connect(settings) as broker:
+        if not force:
+            _refuse_a_second_primary(settings, broker.ha_broker())
         broker.promote()
 
 
@@ -249,6 +260,23 @@ def _survey(settings: ConnectionSettings, every_broker: bool) -> Survey:
         return Survey([(settings.address.host_port, local)], every_broker, named=False)
     found = ha_brokers(settings, members)
     return Survey([(str(a), f) for a, f in zip(members, found, strict=True)], True, named=True)
+
+
+def _refuse_a_second_primary(settings: ConnectionSettings, local: HaBroker) -> None:
+    """Raise if another member of ``local``'s brokers URL answers that it is primary.
+
+    A broker that is already primary is not checked: promoting it changes nothing. Members are
+    told apart by system id, so the local broker is skipped whatever address the URL gives it.
+    """
+    if local.is_primary:
+        return
+    members = parse_brokers_url(local.brokers_url)
+    for address, found in zip(members, ha_brokers(settings, members), strict=True):
+        if isinstance(found, HaBroker) and found.is_primary and found.system_id != local.system_id:
+            raise QpidToolsError(
+                f"{address} is {found.status}: promoting this broker too would make two "
+                "primaries (--force promotes anyway)"
+            )
 
 
 def _manager(ctx: click.Context) -> bool:

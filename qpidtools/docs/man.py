@@ -98,7 +98,8 @@ PAGES: dict[str, Page] = {
             ("Show the HA settings of a broker:", "qpid-ha query -b backup1"),
         ),
         failure="the broker could not be reached, did not answer in time, or refused the "
-        "request; or its status did not match --expect",
+        "request; or its status did not match --expect; or promote found another member "
+        "that is primary",
         see_also=("qpid-config(1)", "qpidd(1)"),
     ),
 }
