@@ -36,6 +36,7 @@ from qpidtools.cli.completion import (
     complete_object_classes,
     complete_queues,
 )
+from qpidtools.cli.help import OptionsOverviewGroup
 from qpidtools.errors import UsageError
 from qpidtools.model import (
     EXCHANGE_OPTIONS,
@@ -294,10 +295,27 @@ class ObjectTypeGroup(click.Group):
         return super().get_command(ctx, cmd_name) or self.generic(cmd_name)
 
 
+#: Titles of the sections of ``qpid-config --help`` that list the commands' options, as the
+#: classic help titled them, by the commands that take the options (see OptionsOverviewGroup).
+_OPTION_SECTIONS = {
+    frozenset({"queues", "exchanges"}): "Options for Listing Exchanges and Queues",
+    frozenset({"add queue", "add exchange"}): "Options for Adding Exchanges and Queues",
+    frozenset({"add queue"}): "Options for Adding Queues",
+    frozenset({"add exchange"}): "Options for Adding Exchanges",
+    frozenset({"del queue"}): "Options for Deleting Queues",
+    frozenset({"bind"}): "Options for Declaring Bindings",
+    frozenset({"list"}): "Formatting options for 'list' action",
+}
+
+
 @click.group(
+    cls=OptionsOverviewGroup,
+    option_sections=_OPTION_SECTIONS,
     context_settings=CONTEXT_SETTINGS,
     invoke_without_command=True,
-    epilog="Options may stand before or after the command words, as with the classic tool.",
+    epilog="Options may stand before or after the command words, as with the classic tool. "
+    "Those under 'Options' apply to every command; the sections after 'Commands' list the "
+    "options of the commands they name.",
 )
 @options()
 @version_option()

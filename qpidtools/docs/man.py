@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import click
 
 from qpidtools import __version__
+from qpidtools.cli.help import context, subcommands
 from qpidtools.profiles import PROFILE_KEYS
 
 
@@ -199,29 +200,6 @@ def _tagged(tag: str, body: str) -> list[str]:
 
 
 # -- the page --------------------------------------------------------------------------------
-
-
-def subcommands(ctx: click.Context) -> Iterator[click.Context]:
-    """Every command below ``ctx``, depth first, in the order ``--help`` lists them."""
-    group = ctx.command
-    if not isinstance(group, click.Group):
-        return
-    for name in group.list_commands(ctx):
-        command = group.get_command(ctx, name)
-        if command is None or command.hidden:
-            continue
-        sub_ctx = context(command, name, ctx)
-        yield sub_ctx
-        yield from subcommands(sub_ctx)
-
-
-def context(command: click.Command, name: str, parent: click.Context | None) -> click.Context:
-    """A context as Click makes one to run ``command``, help option names included.
-
-    Click caches each command's help option from the first context it sees: one made
-    without the tool's settings would leave ``-h`` out of every later help and page.
-    """
-    return click.Context(command, info_name=name, parent=parent, **command.context_settings)
 
 
 def _usage(ctx: click.Context) -> str:
