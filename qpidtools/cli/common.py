@@ -25,6 +25,7 @@ from qpidtools.address import mask, parse_address
 from qpidtools.cli.completion import BashComplete
 from qpidtools.errors import BrokerError, QpidToolsError, UsageError
 from qpidtools.profiles import load_profile
+from qpidtools.render import printable
 from qpidtools.transport import DEFAULT_TIMEOUT, ConnectionSettings
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -246,7 +247,7 @@ def warn(text: str) -> None:
     if ctx is not None and ctx.resilient_parsing:
         return  # completing a word: the terminal must stay clean
     prog = ctx.find_root().info_name if ctx else None
-    click.echo(f"{prog or 'qpidtools'}: warning: {text}", err=True)
+    click.echo(f"{prog or 'qpidtools'}: warning: {printable(text)}", err=True)
 
 
 def _path(value: Any) -> str | None:
@@ -295,7 +296,7 @@ def run(command: click.Command, prog: str, argv: list[str] | None = None) -> int
         code = _fail(prog, str(error), error.exit_code, words)
         if verbose:
             for detail in _details(error):
-                click.echo(f"{prog}: detail: {_scrub(detail, words)}", err=True)
+                click.echo(f"{prog}: detail: {printable(_scrub(detail, words))}", err=True)
         return code
     except BrokenPipeError:
         return 0
@@ -319,7 +320,7 @@ def _details(error: QpidToolsError) -> list[str]:
 
 
 def _fail(prog: str, message: str, code: int, words: Sequence[str]) -> int:
-    line = " ".join(_scrub(message, words).split())
+    line = printable(" ".join(_scrub(message, words).split()))  # a name cannot drive the terminal
     click.echo(f"{prog}: error: {line}", err=True)
     return code
 
