@@ -11,22 +11,29 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import suppress
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 from click.shell_completion import add_completion_class
 
 from qpidtools import __version__
-from qpidtools.address import mask, parse_address
 from qpidtools.cli.completion import BashComplete
 from qpidtools.errors import BrokerError, QpidToolsError, UsageError
+from qpidtools.options import DEFAULT_TIMEOUT
 from qpidtools.profiles import load_profile
 from qpidtools.render import printable
-from qpidtools.transport import DEFAULT_TIMEOUT, ConnectionSettings
+
+if TYPE_CHECKING:
+    from qpidtools.broker import Broker
+    from qpidtools.transport import ConnectionSettings
+
+# Start-up must stay fast (``--help``, usage errors and completion run on every keystroke of a
+# user's shell): modules that only a connection needs (address parsing, transport, proton)
+# are imported inside the functions that connect, not here.
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -170,15 +177,14 @@ def given(ctx: click.Context) -> dict[str, Any]:
     return dict(ctx.find_root().meta.get(_GIVEN, {}))
 
 
-@dataclass(frozen=True)
-class Invocation:
+class Invocation(NamedTuple):
     """The resolved options of one run."""
 
     settings: ConnectionSettings
     json: bool = False
     no_color: bool = False
     verbose: bool = False
-    options: Mapping[str, Any] = field(default_factory=dict)  # as typed, by parameter name
+    options: Mapping[str, Any] = MappingProxyType({})  # as typed, by parameter name
 
     def flag(self, name: str) -> bool:
         """A tool-specific flag such as ``recursive`` or ``cluster_manager``."""
@@ -196,6 +202,9 @@ def invocation(
     ``password`` and ``port`` (used when the broker address names none). Raises
     :class:`UsageError` for contradictions, before anything connects.
     """
+    from qpidtools.address import parse_address
+    from qpidtools.transport import ConnectionSettings
+
     typed = given(ctx)
     profile = load_profile(typed.get("profile") or os.environ.get("QPIDTOOLS_PROFILE"))
     defaults = {**(fallback or {}), **profile}
@@ -239,6 +248,15 @@ def invocation(
         verbose=bool(typed.get("verbose")),
         options=typed,
     )
+
+
+@contextmanager
+def connect(settings: ConnectionSettings) -> Iterator[Broker]:
+    """``Broker.connect``, for commands: the client library is loaded only when one runs."""
+    from qpidtools.broker import Broker
+
+    with Broker.connect(settings) as broker:
+        yield broker
 
 
 def warn(text: str) -> None:
@@ -338,6 +356,10 @@ def _scrub(message: str, words: Sequence[str]) -> str:
     secrets = {os.environ.get("QPIDTOOLS_PASSWORD", ""), *_RESOLVED_SECRETS}
     for word in words:
         value = word.partition("=")[2] if word.startswith("-") else word
+        if "@" not in value:  # no credentials in it (and no need to load the address parser)
+            continue
+        from qpidtools.address import mask, parse_address
+
         masked = mask(value)
         if masked != value:
             message = message.replace(value, masked)

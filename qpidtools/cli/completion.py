@@ -23,14 +23,13 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from typing import ClassVar
 
 import click
 from click import shell_completion
 from click.shell_completion import CompletionItem, split_arg_string
 
-from qpidtools.model import EXCHANGE_TYPES, LOG_LEVELS, QMF_CLASSES
+from qpidtools.options import EXCHANGE_TYPES, LOG_LEVELS, QMF_CLASSES
 
 #: Seconds a TAB may wait for the broker before it gives up, all steps included.
 BUDGET = 1.0
@@ -92,6 +91,8 @@ def _fetch(ctx: click.Context, kind: str, found: list[str]) -> None:
 
 
 def _query(ctx: click.Context, kind: str) -> list[str]:
+    from dataclasses import replace
+
     from qpidtools.broker import Broker
     from qpidtools.cli.common import invocation
 

@@ -13,15 +13,15 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from qpidtools.broker import Broker, binding_name
 from qpidtools.cli.common import (
     CONTEXT_SETTINGS,
     Decorator,
     Invocation,
+    connect,
     invocation,
     remembered_option,
     run,
@@ -38,15 +38,14 @@ from qpidtools.cli.completion import (
 )
 from qpidtools.cli.help import OptionsOverviewGroup
 from qpidtools.errors import UsageError
-from qpidtools.model import (
-    EXCHANGE_OPTIONS,
-    LIMIT_POLICIES,
-    QUEUE_OPTIONS,
-    Exchange,
-    Kind,
-    Option,
-)
-from qpidtools.render import Mode, classic, console, documents, mode_for, print_json, print_lines
+from qpidtools.options import EXCHANGE_OPTIONS, LIMIT_POLICIES, QUEUE_OPTIONS, Kind, Option
+from qpidtools.render import Mode, console, mode_for, print_json, print_lines
+
+if TYPE_CHECKING:
+    from qpidtools.model import Exchange
+
+# Only what --help, usage errors and completion need is imported here; the broker API and
+# the renderers are imported by the functions that use them (see README, Benchmarks).
 
 PROG = "qpid-config"
 
@@ -179,12 +178,16 @@ def _show(inv: Invocation, view: str, *data: Any) -> None:
     """
     mode = mode_for(inv)
     if mode is Mode.JSON:
+        from qpidtools.render import documents
+
         print_json(getattr(documents, view)(*data))
     elif mode is Mode.RICH:
         from qpidtools.render import table
 
         getattr(table, view)(console(inv), *data)
     else:
+        from qpidtools.render import classic
+
         print_lines(getattr(classic, view)(*data))
 
 
@@ -356,7 +359,7 @@ def cli(ctx: click.Context) -> int:
     if ctx.invoked_subcommand is not None:
         return 0
     inv = _start(ctx)
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         exchanges, queues = broker.exchanges(), broker.queues()
     _show(inv, "overview", exchanges, queues)
     return 0
@@ -366,7 +369,7 @@ def _listing(ctx: click.Context, kind: str, pattern: str) -> int:
     """``queues``/``exchanges`` (``kind``), with or without ``-r``; exit 1 when none matched."""
     inv = _start(ctx)
     recursive, skip_default = inv.flag("recursive"), inv.flag("ignore_default")
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         found: list[Any] = broker.queues() if kind == "queue" else broker.exchanges()
         bindings = broker.bindings() if recursive else []
     matched = [item for item in found if pattern in item.name]
@@ -409,7 +412,7 @@ def _generic_add(type_name: str) -> click.Command:
     def add_object(ctx: click.Context, name: str) -> None:
         inv = _start(ctx)
         created = parse_arguments(inv.options.get("argument", ()))
-        with Broker.connect(inv.settings) as broker:
+        with connect(inv.settings) as broker:
             broker.create(type_name, name, created, strict=False)
 
     add_object.help = f"Create the {type_name} NAME; its properties come from --argument."
@@ -423,7 +426,7 @@ def _generic_delete(type_name: str) -> click.Command:
     @click.pass_context
     def delete_object(ctx: click.Context, name: str) -> None:
         inv = _start(ctx)
-        with Broker.connect(inv.settings) as broker:
+        with connect(inv.settings) as broker:
             broker.delete(type_name, name, {})
 
     delete_object.help = f"Delete the {type_name} NAME."
@@ -463,7 +466,7 @@ def add_queue(ctx: click.Context, name: str) -> None:
     inv = _start(ctx)
     created = properties(QUEUE_OPTIONS, inv.options)
     source = inv.options.get("start_replica")
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         broker.add_queue(name, created, replicate_from=source)
 
 
@@ -476,7 +479,7 @@ def add_exchange(ctx: click.Context, exchange_type: str, name: str) -> None:
     """Create the exchange NAME of TYPE: direct, fanout, topic, headers or xml."""
     inv = _start(ctx)
     created = properties(EXCHANGE_OPTIONS, inv.options)
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         broker.add_exchange(exchange_type, name, created)
 
 
@@ -488,7 +491,7 @@ def delete_queue(ctx: click.Context, name: str) -> None:
     """Delete the queue NAME, by default only if it is empty and has no consumers."""
     inv = _start(ctx)
     force = inv.flag("force")
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         broker.delete_queue(
             name,
             if_empty=not (force or inv.flag("force_if_not_empty")),
@@ -503,7 +506,7 @@ def delete_queue(ctx: click.Context, name: str) -> None:
 def delete_exchange(ctx: click.Context, name: str) -> None:
     """Delete the exchange NAME."""
     inv = _start(ctx)
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         broker.delete_exchange(name)
 
 
@@ -537,10 +540,12 @@ def bind(
     A headers exchange needs 'all' or 'any' and conditions K=V after the key; an xml exchange
     needs -f FILE with the XQuery ('-f -' reads it from stdin).
     """
+    from qpidtools.broker import binding_name
+
     inv = _start(ctx)
     binding_name(exchange, queue, key)  # usage errors before connecting
     match, xquery = header_match(conditions), read_xquery(inv.options.get("file"))
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         arguments = binding_arguments(broker.exchange(exchange), match, xquery)
         broker.bind(exchange, queue, key, arguments)
 
@@ -553,9 +558,11 @@ def unbind(
     ctx: click.Context, exchange: str, queue: str, key: str, ignored: tuple[str, ...]
 ) -> None:
     """Remove the binding of QUEUE to EXCHANGE with KEY (conditions are not needed)."""
+    from qpidtools.broker import binding_name
+
     inv = _start(ctx)
     binding_name(exchange, queue, key)
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         broker.unbind(exchange, queue, key)
 
 
@@ -568,8 +575,10 @@ def list_objects(ctx: click.Context, type_name: str) -> None:
     session, link, bridge, subscription, topic ..."""
     inv = _start(ctx)
     wanted = inv.options.get("show_property", ())
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         found = broker.objects(type_name.lower())
+    from qpidtools.render import classic
+
     columns, missing = classic.list_columns(type_name, found, wanted)
     if mode_for(inv) is not Mode.PLAIN:  # the classic text has these lines on stdout
         for name in missing:
@@ -584,7 +593,7 @@ def list_objects(ctx: click.Context, type_name: str) -> None:
 def log(ctx: click.Context, level: str | None) -> None:
     """Show the broker's log level, or set it: e.g. 'info+,debug+:Broker,trace+:Queue'."""
     inv = _start(ctx)
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         if level is not None:
             broker.set_log_level(level)
             return
@@ -598,7 +607,7 @@ def log(ctx: click.Context, level: str | None) -> None:
 def reload_acl(ctx: click.Context) -> None:
     """Make the broker read its ACL file again."""
     inv = _start(ctx)
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         broker.reload_acl()
 
 
@@ -608,7 +617,7 @@ def reload_acl(ctx: click.Context) -> None:
 def shutdown(ctx: click.Context) -> None:
     """Stop the broker (the lost connection afterwards is the expected outcome)."""
     inv = _start(ctx)
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         broker.shutdown()
 
 
