@@ -97,3 +97,12 @@ def test_a_name_that_looks_like_an_option_needs_the_double_dash(
             "qpid-config: error: Missing argument 'NAME'.\n",
         ), argv
     assert "--force" not in names(qpid_config, address, "queues")
+
+
+def test_qpid_ha_replicate_takes_a_queue_named_like_an_option(
+    qpid_config: Tool, qpid_ha: Tool, broker_pair: tuple[object, object]
+) -> None:
+    source, target = (b.address for b in broker_pair)  # type: ignore[attr-defined]
+    for address in (source, target):
+        ok(qpid_config("-b", address, "add", "queue", "--", "--force"))
+    ok(qpid_ha("-b", target, "replicate", source, "--", "--force"))
