@@ -573,12 +573,12 @@ def unbind(
 def list_objects(ctx: click.Context, type_name: str) -> None:
     """List the broker's objects of a QMF class: queue, exchange, binding, connection,
     session, link, bridge, subscription, topic ..."""
+    from qpidtools.render import classic
+
     inv = _start(ctx)
     wanted = inv.options.get("show_property", ())
     with connect(inv.settings) as broker:
         found = broker.objects(type_name.lower())
-    from qpidtools.render import classic
-
     columns, missing = classic.list_columns(type_name, found, wanted)
     if mode_for(inv) is not Mode.PLAIN:  # the classic text has these lines on stdout
         for name in missing:
