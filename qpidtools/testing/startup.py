@@ -58,7 +58,8 @@ class StartUp(NamedTuple):
 def fixed_value_line(command: click.Command, prog: str) -> str:
     """A command line ending where TAB offers fixed values: after the first option (of any
     command) whose values are a ``click.Choice``; else after ``--``, for option names."""
-    for ctx in (root := context(command, prog, None)), *subcommands(root):
+    root = context(command, prog, None)
+    for ctx in (root, *subcommands(root)):
         for param in ctx.command.get_params(ctx):
             shown = isinstance(param, click.Option) and not param.hidden
             if shown and isinstance(param.type, click.Choice):
