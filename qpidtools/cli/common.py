@@ -9,6 +9,7 @@ once, with the precedence command line > environment > profile > defaults.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -58,10 +59,27 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
 
 
 def remembered_option(*decls: str, **attrs: Any) -> Decorator:
-    """An option that may stand anywhere on the line: read with :func:`given`, not passed."""
-    return click.option(*decls, expose_value=False, callback=_remember, **attrs)
+    """An option that may stand anywhere on the line: read with :func:`given`, not passed.
+
+    The option is made once and the same object is attached to every command decorated
+    with the result: every command carries every option, and making hundreds of equal
+    ``click.Option`` objects would cost each start-up milliseconds. (Click keeps no
+    per-command state in a parameter.)
+    """
+    option = click.Option(decls, expose_value=False, callback=_remember, **attrs)
+
+    def attach(function: Callable[..., Any]) -> Callable[..., Any]:
+        # what click.option does with the option it makes (click.decorators._param_memo)
+        if isinstance(function, click.Command):
+            function.params.append(option)
+        else:
+            function.__click_params__ = [*getattr(function, "__click_params__", []), option]  # type: ignore[attr-defined]
+        return function
+
+    return attach
 
 
+@functools.cache
 def _timeout_option(short: str | None) -> Decorator:
     """``--timeout``, optionally with a short alias (classic qpid-config has ``-t``)."""
     names = (short, "--timeout") if short else ("--timeout",)

@@ -9,6 +9,7 @@ queue and exchange options are generated from :data:`qpidtools.model.QUEUE_OPTIO
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -141,13 +142,17 @@ def _declaration(name: str) -> tuple[tuple[str, ...], dict[str, Any]]:
 _ALL_OPTIONS = (*_GLOBAL, *_MODEL_OPTIONS, *(n for n in _OWN_OPTIONS if n not in _GLOBAL))
 
 
+@functools.cache
+def _own_option(name: str, hidden: bool) -> Decorator:
+    """One qpid-config option, made once for all the commands that show (or hide) it."""
+    decls, attrs = _declaration(name)
+    return remembered_option(*decls, hidden=hidden, **attrs)
+
+
 def options(*shown: str) -> Decorator:
     """The shared options, ``-t``, and every qpid-config option: ``shown`` ones in the help."""
     visible = {*_GLOBAL, *shown}
-    own = []
-    for name in _ALL_OPTIONS:
-        decls, attrs = _declaration(name)
-        own.append(remembered_option(*decls, hidden=name not in visible, **attrs))
+    own = [_own_option(name, name not in visible) for name in _ALL_OPTIONS]
     return shared_options(*own, timeout_short="-t")
 
 
