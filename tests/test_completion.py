@@ -169,6 +169,14 @@ def test_colons_in_names_are_trimmed_as_bash_replaces_them(names: str) -> None:
     assert offered(line) == ["tenant:a:orders"]
 
 
+def test_names_with_control_characters_are_not_offered(names: str) -> None:
+    """The shell would print them raw when it lists the candidates."""
+    settings = ConnectionSettings(parse_address(names), timeout=5)
+    with Broker.connect(settings) as client:
+        client.add_queue("orders\x1b[2J", {})
+    assert offered(f"qpid-config -b {names} del queue ord") == ["orders", "orders.eu"]
+
+
 @pytest.mark.parametrize("address", ["no_broker", "silent_broker"])
 def test_unreachable_broker_gives_nothing_quickly_and_quietly(
     address: str, request: pytest.FixtureRequest

@@ -30,6 +30,7 @@ from click import shell_completion
 from click.shell_completion import CompletionItem, split_arg_string
 
 from qpidtools.options import EXCHANGE_TYPES, LOG_LEVELS, QMF_CLASSES
+from qpidtools.render import printable
 
 #: Seconds a TAB may wait for the broker before it gives up, all steps included.
 BUDGET = 1.0
@@ -102,7 +103,13 @@ def _query(ctx: click.Context, kind: str) -> list[str]:
     with Broker.connect(settings) as broker:
         objects = broker.queues() if kind == "queues" else broker.exchanges()
         own_reply_queue = broker.connection.reply_to
-    return [obj.name for obj in objects if obj.name != own_reply_queue]
+    # A name with control characters is not offered: the shell would list it raw on the
+    # terminal (see qpidtools.render.terminal), and nobody can type it anyway.
+    return [
+        obj.name
+        for obj in objects
+        if obj.name != own_reply_queue and printable(obj.name) == obj.name
+    ]
 
 
 _SOURCE_BASH = """\
