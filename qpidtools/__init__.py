@@ -14,11 +14,27 @@ from qpidtools.errors import (
     UsageError,
 )
 from qpidtools.model import Binding, BrokerInfo, Exchange, HaBroker, Queue
+from qpidtools.monitoring import (
+    AclStatistics,
+    Connection,
+    MemoryStatistics,
+    Session,
+    Snapshot,
+    Subscription,
+    rates,
+)
 from qpidtools.transport import ConnectionSettings
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AclStatistics",
+    "Connection",
+    "MemoryStatistics",
+    "Session",
+    "Snapshot",
+    "Subscription",
+    "rates",
     "Binding",
     "Broker",
     "BrokerAddress",
