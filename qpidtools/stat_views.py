@@ -42,7 +42,7 @@ from qpidtools.render.stat import (
 
 
 def _dash(value: Any) -> str:
-    return "-" if value is None else str(value)
+    return "-" if value is None else plain(value)
 
 
 def _counts(*names: tuple[str, str]) -> tuple[Column, ...]:

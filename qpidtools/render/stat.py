@@ -22,7 +22,10 @@ _UNITS = (("k", 1e3), ("m", 1e6), ("g", 1e9))
 
 
 def plain(value: Any) -> str:
-    return "" if value is None else str(value)
+    """As is; ``None`` is empty and proton's ``uint``/``ulong`` print as plain digits."""
+    if value is None:
+        return ""
+    return str(int(value)) if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 
 def count(value: Any) -> str:
