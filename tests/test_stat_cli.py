@@ -231,3 +231,16 @@ def test_queue_stats_keeps_trying_an_absent_broker(
 def test_queue_stats_bad_option(qpid_queue_stats: Tool) -> None:
     outcome = qpid_queue_stats("--bogus")
     assert outcome.code == 2 and outcome.err.startswith("qpid-queue-stats: error: ")
+
+
+# -- completion ----------------------------------------------------------------------------
+
+
+def test_completion_offers_columns_and_queue_names(traffic: tuple[str, str]) -> None:
+    from test_completion import offered
+
+    address, name = traffic
+    assert offered("qpid-stat -q -S msg") == ["msg", "msgIn", "msgOut", "msgIn/s", "msgOut/s"]
+    assert "creditMode" in offered("qpid-stat -u -S ")
+    assert "creditMode" not in offered("qpid-stat -e -S ")
+    assert name in offered(f"qpid-stat -b {address} -q stat-")
