@@ -22,6 +22,15 @@ if TYPE_CHECKING:
         UsageError,
     )
     from qpidtools.model import Binding, BrokerInfo, Exchange, HaBroker, Queue
+    from qpidtools.monitoring import (
+        AclStatistics,
+        Connection,
+        MemoryStatistics,
+        Session,
+        Snapshot,
+        Subscription,
+        rates,
+    )
     from qpidtools.transport import ConnectionSettings
 
 __version__ = "0.1.0"
@@ -43,9 +52,28 @@ _MODULES = {
     "HaBroker": "qpidtools.model",
     "Queue": "qpidtools.model",
     "ConnectionSettings": "qpidtools.transport",
+    **dict.fromkeys(
+        (
+            "AclStatistics",
+            "Connection",
+            "MemoryStatistics",
+            "Session",
+            "Snapshot",
+            "Subscription",
+            "rates",
+        ),
+        "qpidtools.monitoring",
+    ),
 }
 
 __all__ = [
+    "AclStatistics",
+    "Connection",
+    "MemoryStatistics",
+    "Session",
+    "Snapshot",
+    "Subscription",
+    "rates",
     "Binding",
     "Broker",
     "BrokerAddress",
