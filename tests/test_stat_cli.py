@@ -244,3 +244,32 @@ def test_completion_offers_columns_and_queue_names(traffic: tuple[str, str]) -> 
     assert "creditMode" in offered("qpid-stat -u -S ")
     assert "creditMode" not in offered("qpid-stat -e -S ")
     assert name in offered(f"qpid-stat -b {address} -q stat-")
+
+
+def test_watch_costs_one_query_per_class_per_interval(
+    qpid_stat: Tool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the number of queues: each sample lists the queue class and the broker once."""
+    from collections import Counter
+
+    from qpidtools.testing import BrokerDouble
+    from qpidtools.testing.agent import Agent
+
+    asked: Counter[str] = Counter()
+    query = Agent.query
+
+    def counting(agent: Agent, body: dict[str, Any]) -> Any:
+        schema = body.get("_schema_id") or {}
+        name = schema.get("_class_name", b"by name")
+        asked[bytes(name).decode() if isinstance(name, bytes) else str(name)] += 1
+        return query(agent, body)
+
+    monkeypatch.setattr(Agent, "query", counting)
+    with BrokerDouble(ha="standalone") as double:
+        with Broker.connect(ConnectionSettings(parse_address(double.address))) as api:
+            for number in range(150):  # more than one reply page
+                api.add_queue(f"watched-{number}", {})
+        asked.clear()
+        outcome = qpid_stat("-b", double.address, "-q", "--watch", "0.1", "--count", "3")
+    assert outcome.out.count("Queues") == 3
+    assert asked == Counter({"queue": 3, "broker": 3})
