@@ -273,3 +273,27 @@ def test_watch_costs_one_query_per_class_per_interval(
         outcome = qpid_stat("-b", double.address, "-q", "--watch", "0.1", "--count", "3")
     assert outcome.out.count("Queues") == 3
     assert asked == Counter({"queue": 3, "broker": 3})
+
+
+def test_connections_show_the_client_process_and_its_messages(
+    qpid_stat: Tool, traffic: tuple[str, str]
+) -> None:
+    """An AMQP 1.0 client naming itself in its open properties, as traffic-amqp1 did (300)."""
+    from proton import Message, symbol
+    from proton.utils import BlockingConnection
+
+    address, name = traffic
+    properties = {symbol("qpid.client_process"): "stat-test", symbol("qpid.client_pid"): 4242}
+    client = BlockingConnection(address, timeout=10, properties=properties)
+    try:
+        sender = client.create_sender(name)
+        for number in range(3):
+            sender.send(Message(body=f"m{number}"))
+        rows = json.loads(qpid_stat("-b", address, "-c", "--json").out)["connections"]
+        (row,) = [row for row in rows if row["process"] == "stat-test"]
+        assert (row["pid"], row["msgsFromClient"], row["mechanism"]) == (4242, 3, "ANONYMOUS")
+        text = qpid_stat("-b", address, "-c").out
+        (line,) = [line for line in text.splitlines() if "stat-test" in line]
+        assert line.split()[1:3] == ["stat-test", "4242"] and line.split()[-2:] == ["3", "0"]
+    finally:
+        client.close()

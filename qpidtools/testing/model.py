@@ -248,6 +248,7 @@ class ClientConnection:
     endpoints: list[Endpoint] = field(default_factory=list)
     messages_in: int = 0
     messages_out: int = 0
+    properties: dict[str, Any] = field(default_factory=dict)  # the client's open properties
 
 
 def split_binding_name(name: str) -> tuple[str, str, str]:
