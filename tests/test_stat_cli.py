@@ -297,3 +297,30 @@ def test_connections_show_the_client_process_and_its_messages(
         assert line.split()[1:3] == ["stat-test", "4242"] and line.split()[-2:] == ["3", "0"]
     finally:
         client.close()
+
+
+# -- on a terminal -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("watching", [[], ["--watch", "0.1", "--count", "2"]])
+def test_terminal_gets_rich_tables(
+    qpid_stat: Tool,
+    traffic: tuple[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    watching: list[str],
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from qpidtools.cli import stat_show
+    from qpidtools.render import Mode
+
+    screen = io.StringIO()
+    monkeypatch.setattr(stat_show, "mode_for", lambda inv: Mode.RICH)
+    monkeypatch.setattr(stat_show, "console", lambda inv: Console(file=screen, width=250))
+    address, name = traffic
+    assert qpid_stat("-b", address, "-q", *watching).code == 0
+    drawn = screen.getvalue()
+    assert "┃ queue" in drawn and name in drawn
+    assert ("msgIn/s" in drawn) == bool(watching)
