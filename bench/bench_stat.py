@@ -18,17 +18,10 @@ Run: ``.venv/bin/python bench/bench_stat.py [--queues N]``. Exit status 1 when o
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from contextlib import ExitStack
 from pathlib import Path
 
-from common import PYTHON, script, time_command, verdict
-
-from qpidtools.address import parse_address
-from qpidtools.broker import Broker
-from qpidtools.testing import BrokerDouble
-from qpidtools.transport import ConnectionSettings
+from common import PYTHON, broker_with_queues, script, time_command, verdict
 
 QUEUES_RATIO = 1.2
 SUBSCRIPTIONS_RATIO = 1.3
@@ -48,30 +41,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queues", type=int, default=10_000)
     count = parser.parse_args().queues
-    with ExitStack() as stack:
-        address = (
-            os.environ.get("QPIDTOOLS_BENCH_BROKER")
-            or stack.enter_context(BrokerDouble(ha="standalone")).address
-        )
-        settings = ConnectionSettings(parse_address(address), timeout=60)
-        with Broker.connect(settings) as broker:
-            for number in range(count):
-                broker.add_queue(f"bench-{number:05}", {})
-        try:
-            results = [
-                compare("qpid-stat -q", ["-q"], ["queue"], address, QUEUES_RATIO),
-                compare(
-                    "qpid-stat -u",
-                    ["-u"],
-                    ["subscription", "session", "connection", "queue"],
-                    address,
-                    SUBSCRIPTIONS_RATIO,
-                ),
-            ]
-        finally:
-            with Broker.connect(settings) as broker:
-                for number in range(count):
-                    broker.delete("queue", f"bench-{number:05}")
+    with broker_with_queues(count) as address:
+        results = [
+            compare("qpid-stat -q", ["-q"], ["queue"], address, QUEUES_RATIO),
+            compare(
+                "qpid-stat -u",
+                ["-u"],
+                ["subscription", "session", "connection", "queue"],
+                address,
+                SUBSCRIPTIONS_RATIO,
+            ),
+        ]
     return 0 if all(results) else 1
 
 

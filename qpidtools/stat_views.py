@@ -12,19 +12,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from qpidtools import monitoring
 from qpidtools.broker import BROKER_PACKAGE, Broker
 from qpidtools.errors import QpidToolsError
-from qpidtools.monitoring import (
-    RATE_COUNTERS,
-    AclStatistics,
-    Connection,
-    MemoryStatistics,
-    Session,
-    Snapshot,
-    Subscription,
-    rates,
-    resolve_subscriptions,
-)
+from qpidtools.monitoring import RATE_COUNTERS, Snapshot
 from qpidtools.qmf import QmfObject, reference_key
 from qpidtools.render.classic import py2_order, py2_repr
 from qpidtools.render.stat import (
@@ -161,7 +152,11 @@ class Sample:
         """The main table with rate columns, from ``previous`` (blank on the first sample)."""
         if self.snapshot is None:
             return self
-        found = rates(previous.snapshot, self.snapshot) if previous and previous.snapshot else {}
+        found = (
+            monitoring.rates(previous.snapshot, self.snapshot)
+            if previous and previous.snapshot
+            else {}
+        )
         main = self.tables[0]
         counters = _RATE_KEYS[main.key]
         rows = []
@@ -222,7 +217,7 @@ def statistics_table(title: str, values: Mapping[str, Any], broker_wide: bool) -
 
 
 def connections(broker: Broker, watching: bool) -> Sample:
-    found = [Connection.from_qmf(obj) for obj in broker.objects("connection")]
+    found = [monitoring.Connection.from_qmf(obj) for obj in broker.objects("connection")]
     now = _broker_object(broker).update_ts
     rows = [
         (
@@ -317,10 +312,10 @@ def _optional_value(value: Any) -> str:
 
 
 def subscriptions(broker: Broker, watching: bool) -> Sample:
-    resolved = resolve_subscriptions(
-        [Subscription.from_qmf(obj) for obj in broker.objects("subscription")],
-        [Session.from_qmf(obj) for obj in broker.objects("session")],
-        [Connection.from_qmf(obj) for obj in broker.objects("connection")],
+    resolved = monitoring.resolve_subscriptions(
+        [monitoring.Subscription.from_qmf(obj) for obj in broker.objects("subscription")],
+        [monitoring.Session.from_qmf(obj) for obj in broker.objects("session")],
+        [monitoring.Connection.from_qmf(obj) for obj in broker.objects("connection")],
     )
     rows = [
         (
@@ -343,7 +338,7 @@ def subscriptions(broker: Broker, watching: bool) -> Sample:
 
 def memory(broker: Broker, watching: bool) -> Sample:
     found = broker.objects("memory")
-    values = MemoryStatistics.from_qmf(found[0]).values if found else {}
+    values = monitoring.MemoryStatistics.from_qmf(found[0]).values if found else {}
     value = Column("Value", "value", commas, numeric=True)
     rows = [(name, values[name]) for name in py2_order(sorted(values))]
     return Sample([Table("Broker Memory Statistics:", "memory", (VALUE_COLUMNS[0], value), rows)])
@@ -353,7 +348,7 @@ def acl(broker: Broker, watching: bool) -> Sample:
     found = broker.objects("acl")
     if not found:
         raise QpidToolsError("ACL Policy Module is not installed")
-    stats = AclStatistics.from_qmf(found[0])
+    stats = monitoring.AclStatistics.from_qmf(found[0])
     value = Column("Value", "value", _acl_value)
     rows = [
         ("policy-file", stats.policy_file),
