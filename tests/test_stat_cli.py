@@ -324,3 +324,72 @@ def test_terminal_gets_rich_tables(
     drawn = screen.getvalue()
     assert "┃ queue" in drawn and name in drawn
     assert ("msgIn/s" in drawn) == bool(watching)
+
+
+# -- the classic command lines against a broker set up as in the transcripts --------------
+
+REPLY_QUEUE = re.compile(r"^[0-9a-f-]{36}(:0\.0|_)")
+
+
+def tables(text: str, volatile_rows: tuple[str, ...], volatile_columns: tuple[str, ...]) -> Any:
+    """Each table as (title, headers, rows of cells), cut at the header's column starts.
+
+    Rows about a tool's own reply queue, and the ``volatile_rows`` (counters moved by QMF
+    traffic, dates), are left out; cells of ``volatile_columns`` are blanked.
+    """
+    found = []
+    for block in text.rstrip("\n").split("\n\n"):
+        title, *lines = block.splitlines()
+        if not lines:
+            found.append((title, None, []))
+            continue
+        header = lines[0]
+        starts = [m.start() for m in re.finditer(r"(?<=  )\S+", header)]
+        headers = header.split()
+        rows = []
+        for line in lines[2:]:
+            cells = [line[a:b].strip() for a, b in zip(starts, [*starts[1:], None], strict=True)]
+            if any(REPLY_QUEUE.match(cell) for cell in cells) or cells[0] in volatile_rows:
+                continue
+            rows.append(
+                [
+                    c if h not in volatile_columns else ""
+                    for h, c in zip(headers, cells, strict=True)
+                ]
+            )
+        found.append((title, headers if rows else None, rows))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("case", "fixture", "volatile_rows", "volatile_columns"),
+    [
+        ("qpid-stat-q-on-b", "broker", (), ()),
+        ("qpid-stat-u-none", "broker", (), ()),
+        ("qpid-stat-e-no-ha", "broker_no_ha", ("", "qmf.default.topic", "qpid.management"), ()),
+        ("qpid-stat-g-no-ha", "broker_no_ha", ("discards-no-route",), ("uptime",)),
+        ("qpid-stat-acl-no-ha", "broker_no_ha", ("last-acl-load",), ()),
+        ("qpid-stat-m", "broker", (), ("Value",)),
+    ],
+)
+def test_classic_command_line_on_a_broker_set_up_alike(
+    qpid_stat: Tool,
+    request: pytest.FixtureRequest,
+    case: str,
+    fixture: str,
+    volatile_rows: tuple[str, ...],
+    volatile_columns: tuple[str, ...],
+) -> None:
+    address = str(request.getfixturevalue(fixture).address)
+    argv = [re.sub(r"localhost:567\d", address, arg) for arg in classic(case)["argv"][1:]]
+    outcome = qpid_stat(*argv)
+    assert (outcome.code, outcome.err) == (classic(case)["exit_code"], "")
+    ours, theirs = (tables(text, volatile_rows, volatile_columns)
+                    for text in (outcome.out, classic(case)["stdout"]))  # fmt: skip
+    assert ours == theirs
+
+
+def test_missing_queue_is_the_classic_text(qpid_stat: Tool, broker: Any) -> None:
+    transcript = classic("qpid-stat-q-queue-missing")
+    outcome = qpid_stat("-b", str(broker.address), *transcript["argv"][3:])
+    assert (outcome.code, outcome.out) == (transcript["exit_code"], transcript["stdout"])
