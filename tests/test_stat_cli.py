@@ -393,3 +393,26 @@ def test_missing_queue_is_the_classic_text(qpid_stat: Tool, broker: Any) -> None
     transcript = classic("qpid-stat-q-queue-missing")
     outcome = qpid_stat("-b", str(broker.address), *transcript["argv"][3:])
     assert (outcome.code, outcome.out) == (transcript["exit_code"], transcript["stdout"])
+
+
+def interrupt(_: float) -> None:
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_ends_a_watch_with_exit_0(
+    qpid_stat: Tool, traffic: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qpidtools.cli import stat_show
+
+    monkeypatch.setattr(stat_show.time, "sleep", interrupt)
+    outcome = qpid_stat("-b", traffic[0], "-e", "--watch")
+    assert (outcome.code, outcome.err, outcome.out.count("Exchanges")) == (0, "", 1)
+
+
+def test_ctrl_c_ends_queue_stats_with_an_empty_line(
+    qpid_queue_stats: Tool, traffic: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queue_stats.time, "sleep", interrupt)
+    outcome = qpid_queue_stats("-a", traffic[0])
+    assert (outcome.code, outcome.err) == (0, "")
+    assert outcome.out.splitlines() == [*HEADER, ""]
