@@ -416,3 +416,29 @@ def test_ctrl_c_ends_queue_stats_with_an_empty_line(
     outcome = qpid_queue_stats("-a", traffic[0])
     assert (outcome.code, outcome.err) == (0, "")
     assert outcome.out.splitlines() == [*HEADER, ""]
+
+
+def test_watch_survives_the_broker_going_away_and_coming_back(
+    qpid_stat: Tool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contextlib import ExitStack
+
+    from qpidtools.cli import stat_show
+    from qpidtools.testing import BrokerDouble
+
+    with ExitStack() as stack:
+        first = BrokerDouble(ha="standalone")
+        stack.callback(first.stop)
+        port = first.port
+        ticks = iter(
+            [first.stop, lambda: stack.enter_context(BrokerDouble(ha="standalone", port=port))]
+        )
+        monkeypatch.setattr(stat_show.time, "sleep", lambda _: next(ticks)())
+        outcome = qpid_stat("-b", first.address, "-e", "--watch", "--count", "3", "--json")
+    samples = [json.loads(line) for line in outcome.out.splitlines()]
+    assert [sorted(sample) for sample in samples] == [
+        ["broker_time_ns", "exchanges", "sample"],
+        ["error", "sample"],
+        ["broker_time_ns", "exchanges", "sample"],
+    ]
+    assert outcome.code == 0
