@@ -174,6 +174,7 @@ def _row_key(table: Table, row: tuple[Any, ...]) -> str:
 _RATE_KEYS = {
     "summary": RATE_COUNTERS["broker"],
     "queues": RATE_COUNTERS["queue"],
+    "properties": RATE_COUNTERS["queue"],  # -q QUEUE
     "exchanges": RATE_COUNTERS["exchange"],
 }
 

@@ -442,3 +442,12 @@ def test_watch_survives_the_broker_going_away_and_coming_back(
         ["broker_time_ns", "exchanges", "sample"],
     ]
     assert outcome.code == 0
+
+
+def test_watch_one_queue_has_its_rates(qpid_stat: Tool, traffic: tuple[str, str]) -> None:
+    address, name = traffic
+    outcome = qpid_stat("-b", address, "-q", name, "--watch", "0.1", "--count", "2", "--json")
+    second = json.loads(outcome.out.splitlines()[1])
+    assert second["properties"][0]["msgIn_per_s"] == 0.0
+    depth = second["statistics"][0]
+    assert (depth["statistic"], depth["messages"], type(depth["bytes"])) == ("queue-depth", 5, int)
