@@ -8,7 +8,7 @@ carries the counters that ``--watch`` turns into rates, timed by the broker obje
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -186,12 +186,6 @@ def _broker_object(broker: Broker) -> QmfObject:
     return found[0]
 
 
-def _snapshot(
-    clock: QmfObject, objects: Sequence[tuple[str, Mapping[str, Any]]], kind: str
-) -> Snapshot:
-    return Snapshot.of(clock.update_ts, objects, RATE_COUNTERS[kind])
-
-
 def general(broker: Broker, watching: bool) -> Sample:
     info = _broker_object(broker)
     clusters = broker.objects("cluster")
@@ -204,7 +198,7 @@ def general(broker: Broker, watching: bool) -> Sample:
         [(info.update_ts - info.create_ts, cluster, *sizes)],
     )
     statistics = statistics_table("Aggregate Broker Statistics:", info.values, broker_wide=True)
-    snapshot = _snapshot(info, [("broker", info.values)], "broker") if watching else None
+    snapshot = Snapshot.of_objects(info.update_ts, [info], "broker") if watching else None
     return Sample([summary, statistics], snapshot)
 
 
@@ -254,8 +248,7 @@ def queues(broker: Broker, watching: bool) -> Sample:
 
 
 def _watched(broker: Broker, found: list[QmfObject], kind: str) -> Snapshot:
-    named = [(str(obj.values.get("name", obj.key)), obj.values) for obj in found]
-    return _snapshot(_broker_object(broker), named, kind)
+    return Snapshot.of_objects(_broker_object(broker).update_ts, found, kind)
 
 
 def queue(broker: Broker, name: str, watching: bool) -> Sample | None:

@@ -451,3 +451,17 @@ def test_watch_one_queue_has_its_rates(qpid_stat: Tool, traffic: tuple[str, str]
     assert second["properties"][0]["msgIn_per_s"] == 0.0
     depth = second["statistics"][0]
     assert (depth["statistic"], depth["messages"], type(depth["bytes"])) == ("queue-depth", 5, int)
+
+
+def test_library_snapshots_give_rates(traffic: tuple[str, str]) -> None:
+    from qpidtools import rates
+
+    address, name = traffic
+    with Broker.connect(ConnectionSettings(parse_address(address))) as api:
+        before = api.snapshot()
+        send_messages(address, name, 4)
+        after = api.snapshot()
+        assert after.counters[name]["msgTotalEnqueues"] == 9
+        per_second = rates(before, after)[name]["msgTotalEnqueues"]
+        assert per_second == pytest.approx(4 / ((after.time_ns - before.time_ns) / 1e9))
+        assert set(api.snapshot("broker").counters) == {"broker"}
