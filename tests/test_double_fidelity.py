@@ -29,6 +29,9 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 POINTER = re.compile(r"0x[0-9a-f]{6,}")
 PEER = re.compile(r"-127\.0\.0\.1:\d+")
 DATA_DIR = re.compile(r"/var/lib/qpidd(/[A-Z0-9]+)?")
+#: The recorded brokers ran with ``--log-enable info+`` (captures README); qpidd's default
+#: (and the double's) is ``notice+``.
+RECORDED_LOG_LEVEL = "info+"
 # Role ports in the captures; 5699 is "nothing listens there".
 CAPTURED_PORTS = {
     "A": 5672, "B": 5673, "P": 5674, "C1": 5681, "C2": 5682, "C3": 5683, "down": 5699,
@@ -568,12 +571,16 @@ def started(request: pytest.FixtureRequest) -> Iterator[Callable[[tuple[str, ...
         def start(roles: tuple[str, ...]) -> Run:
             cluster = None
             if roles == CLUSTER:
-                cluster = stack.enter_context(DoubleCluster(3, recovery_s=0.2, catchup_s=0.8))
+                cluster = stack.enter_context(
+                    DoubleCluster(3, recovery_s=0.2, catchup_s=0.8, log_level=RECORDED_LOG_LEVEL)
+                )
                 doubles = dict(zip(CLUSTER, cluster.members, strict=True))
             else:
                 doubles = {
                     role: stack.enter_context(
-                        BrokerDouble(ha=None if role == "P" else "standalone")
+                        BrokerDouble(
+                            ha=None if role == "P" else "standalone", log_level=RECORDED_LOG_LEVEL
+                        )
                     )
                     for role in roles
                 }

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import click
 
 from qpidtools import __version__
+from qpidtools.cli.help import context, subcommands
 from qpidtools.profiles import PROFILE_KEYS
 
 
@@ -98,7 +99,8 @@ PAGES: dict[str, Page] = {
             ("Show the HA settings of a broker:", "qpid-ha query -b backup1"),
         ),
         failure="the broker could not be reached, did not answer in time, or refused the "
-        "request; or its status did not match --expect",
+        "request; or its status did not match --expect; or promote found another member "
+        "that is primary",
         see_also=("qpid-config(1)", "qpidd(1)"),
     ),
     "qpid-stat": Page(
@@ -244,29 +246,6 @@ def _tagged(tag: str, body: str) -> list[str]:
 
 
 # -- the page --------------------------------------------------------------------------------
-
-
-def subcommands(ctx: click.Context) -> Iterator[click.Context]:
-    """Every command below ``ctx``, depth first, in the order ``--help`` lists them."""
-    group = ctx.command
-    if not isinstance(group, click.Group):
-        return
-    for name in group.list_commands(ctx):
-        command = group.get_command(ctx, name)
-        if command is None or command.hidden:
-            continue
-        sub_ctx = context(command, name, ctx)
-        yield sub_ctx
-        yield from subcommands(sub_ctx)
-
-
-def context(command: click.Command, name: str, parent: click.Context | None) -> click.Context:
-    """A context as Click makes one to run ``command``, help option names included.
-
-    Click caches each command's help option from the first context it sees: one made
-    without the tool's settings would leave ``-h`` out of every later help and page.
-    """
-    return click.Context(command, info_name=name, parent=parent, **command.context_settings)
 
 
 def _usage(ctx: click.Context) -> str:

@@ -314,18 +314,28 @@ def headers_match(arguments: dict[str, Any], headers: dict[str, Any]) -> bool:
     return any(hits) if arguments.get("x-match") == "any" else all(hits)
 
 
+#: What qpidd started without ``--log-enable`` reports as its log level.
+DEFAULT_LOG_LEVEL = "notice+"
+
+
 class BrokerState:
     """Everything one double knows. Call its methods with `LOCK` held."""
 
     def __init__(
-        self, port: int, *, ha_enabled: bool, system_id: uuid.UUID, epoch: int = 1
+        self,
+        port: int,
+        *,
+        ha_enabled: bool,
+        system_id: uuid.UUID,
+        epoch: int = 1,
+        log_level: str = DEFAULT_LOG_LEVEL,
     ) -> None:
         self.port = port
         self.system_id = system_id
         self.epoch = epoch
         self.started = now_ns()
         self.agent_name = f"apache.org:qpidd:{uuid.uuid4()}"
-        self.log_level = "info+"
+        self.log_level = log_level
         self.timestamp_receive = False
         self.log_hires = False
         self.stats: Counter[str] = Counter()
