@@ -23,7 +23,7 @@ from click.shell_completion import add_completion_class
 from qpidtools import __version__
 from qpidtools.address import mask, parse_address
 from qpidtools.cli.completion import BashComplete
-from qpidtools.errors import BrokerError, QpidToolsError, UsageError
+from qpidtools.errors import BrokerError, ChangesPending, QpidToolsError, UsageError
 from qpidtools.profiles import load_profile
 from qpidtools.transport import DEFAULT_TIMEOUT, ConnectionSettings
 
@@ -291,8 +291,12 @@ def run(command: click.Command, prog: str, argv: list[str] | None = None) -> int
     except click.Abort:
         click.echo(file=sys.stderr)
         return 130
+    except ChangesPending as pending:  # not a failure: the output has said what differs
+        return pending.exit_code
     except QpidToolsError as error:
         code = _fail(prog, str(error), error.exit_code, words)
+        for further in getattr(error, "further", ()):  # a file's other problems
+            _fail(prog, further, error.exit_code, words)
         if verbose:
             for detail in _details(error):
                 click.echo(f"{prog}: detail: {_scrub(detail, words)}", err=True)
