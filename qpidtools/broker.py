@@ -162,8 +162,12 @@ class Broker:
     # -- configuration as code ------------------------------------------------------------
 
     def snapshot(self) -> Snapshot:
-        """Every queue, exchange and binding, from one query per class."""
-        return snapshot(self.queues(), self.exchanges(), self.bindings())
+        """Every queue, exchange and binding, from one query per class (less this
+        connection's own reply queue, which goes away with it)."""
+        own = self.connection.reply_to
+        queues = [queue for queue in self.queues() if queue.name != own]
+        bindings = [binding for binding in self.bindings() if binding.queue != own]
+        return snapshot(queues, self.exchanges(), bindings)
 
     def export(
         self, include_all: bool = False, queues: str = "*", exchanges: str = "*"

@@ -18,6 +18,7 @@ from qpidtools.configuration import (
     ExchangeSpec,
     Node,
     QueueSpec,
+    broker_owned_exchange,
     options_table,
     split_options,
     wire_value,
@@ -227,7 +228,7 @@ class _Checker:
         if kind == "queue":
             return QueueSpec(name, properties, lines)
         type_ = self.text(entry, "type", what)
-        if type_ is not None and type_ not in EXCHANGE_TYPES:
+        if type_ is not None and type_ not in EXCHANGE_TYPES and not broker_owned_exchange(name):
             self.problem(entry.lines["type"], f"{what}: qpidd knows no exchange type {type_!r} "
                          f"({_listed(EXCHANGE_TYPES)})")  # fmt: skip
         return ExchangeSpec(name, type_ or "", properties, lines)

@@ -12,6 +12,7 @@ class QpidToolsError(Exception):
     """Base class: a failure the user should see as one line, exit status 1."""
 
     exit_code = 1
+    further: tuple[str, ...] = ()  # more problems of the same failure, one line each
 
 
 class UsageError(QpidToolsError):

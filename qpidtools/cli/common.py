@@ -295,7 +295,7 @@ def run(command: click.Command, prog: str, argv: list[str] | None = None) -> int
         return pending.exit_code
     except QpidToolsError as error:
         code = _fail(prog, str(error), error.exit_code, words)
-        for further in getattr(error, "further", ()):  # a file's other problems
+        for further in error.further:  # e.g. a file's other problems
             _fail(prog, further, error.exit_code, words)
         if verbose:
             for detail in _details(error):

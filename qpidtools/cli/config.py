@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from qpidtools.broker import Broker, binding_name
+from qpidtools.cli import config_code
 from qpidtools.cli.common import (
     CONTEXT_SETTINGS,
     Decorator,
@@ -36,6 +37,7 @@ from qpidtools.cli.completion import (
     complete_object_classes,
     complete_queues,
 )
+from qpidtools.config_file import FORMATS
 from qpidtools.errors import UsageError
 from qpidtools.model import (
     EXCHANGE_OPTIONS,
@@ -88,6 +90,49 @@ _OWN_OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "file": (
         ("-f", "--file"),
         {"metavar": "FILE", "help": "XML exchange: read the XQuery from FILE ('-': stdin)."},
+    ),
+    "if_not_exists": _flag(
+        "--if-not-exists",
+        help="Succeed without a change if it exists with these settings; exit 1 naming the "
+        "settings that differ.",
+    ),
+    "if_exists": _flag("--if-exists", help="Succeed without a change if it does not exist."),
+    "all_objects": _flag(
+        "--all",
+        "all_objects",
+        help="Keep broker-owned objects too (amq.*, qmf.*, qpid.* exchanges, system queues, "
+        "clients' exclusive and auto-delete queues).",
+    ),
+    "queues_pattern": (
+        ("--queues", "queues_pattern"),
+        {"metavar": "PATTERN", "help": "Only queues whose name matches this glob pattern."},
+    ),
+    "exchanges_pattern": (
+        ("--exchanges", "exchanges_pattern"),
+        {"metavar": "PATTERN", "help": "Only exchanges whose name matches this glob pattern."},
+    ),
+    "config_format": (
+        ("--format", "config_format"),
+        {"type": click.Choice(FORMATS), "help": "File format (default yaml; --json: json)."},
+    ),
+    "output": (
+        ("-o", "--output"),
+        {
+            "type": click.Path(dir_okay=False, allow_dash=True),
+            "metavar": "FILE",
+            "help": "Write to FILE instead of standard output.",
+        },
+    ),
+    "prune": _flag(
+        "--prune", help="Also delete what the file does not name (never broker-owned objects)."
+    ),
+    "dry_run": _flag(
+        "--dry-run", help="Print the plan and change nothing; exit 3 if there are changes."
+    ),
+    "recreate": _flag(
+        "--recreate",
+        help="Delete and create again the queues and exchanges whose settings differ "
+        "(refused for queues holding messages, unless --force-if-not-empty).",
     ),
     "show_property": (
         ("--show-property",),
@@ -437,7 +482,7 @@ def delete() -> None:
 
 
 @add.command("queue", context_settings=CONTEXT_SETTINGS)
-@options(*_params(QUEUE_OPTIONS), "argument", "start_replica")
+@options(*_params(QUEUE_OPTIONS), "argument", "start_replica", "if_not_exists")
 @click.argument("name")
 @click.pass_context
 def add_queue(ctx: click.Context, name: str) -> None:
@@ -446,11 +491,14 @@ def add_queue(ctx: click.Context, name: str) -> None:
     created = properties(QUEUE_OPTIONS, inv.options)
     source = inv.options.get("start_replica")
     with Broker.connect(inv.settings) as broker:
-        broker.add_queue(name, created, replicate_from=source)
+        if inv.flag("if_not_exists"):
+            config_code.ensure_queue(broker, name, created, source)
+        else:
+            broker.add_queue(name, created, replicate_from=source)
 
 
 @add.command("exchange", context_settings=CONTEXT_SETTINGS)
-@options(*_params(EXCHANGE_OPTIONS), "argument")
+@options(*_params(EXCHANGE_OPTIONS), "argument", "if_not_exists")
 @click.argument("exchange_type", metavar="TYPE", shell_complete=complete_exchange_types)
 @click.argument("name")
 @click.pass_context
@@ -459,11 +507,14 @@ def add_exchange(ctx: click.Context, exchange_type: str, name: str) -> None:
     inv = _start(ctx)
     created = properties(EXCHANGE_OPTIONS, inv.options)
     with Broker.connect(inv.settings) as broker:
-        broker.add_exchange(exchange_type, name, created)
+        if inv.flag("if_not_exists"):
+            config_code.ensure_exchange(broker, exchange_type, name, created)
+        else:
+            broker.add_exchange(exchange_type, name, created)
 
 
 @delete.command("queue", context_settings=CONTEXT_SETTINGS)
-@options("force", "force_if_not_empty", "force_if_used")
+@options("force", "force_if_not_empty", "force_if_used", "if_exists")
 @click.argument("name", shell_complete=complete_queues)
 @click.pass_context
 def delete_queue(ctx: click.Context, name: str) -> None:
@@ -471,6 +522,8 @@ def delete_queue(ctx: click.Context, name: str) -> None:
     inv = _start(ctx)
     force = inv.flag("force")
     with Broker.connect(inv.settings) as broker:
+        if inv.flag("if_exists") and broker.queue(name) is None:
+            return
         broker.delete_queue(
             name,
             if_empty=not (force or inv.flag("force_if_not_empty")),
@@ -479,13 +532,15 @@ def delete_queue(ctx: click.Context, name: str) -> None:
 
 
 @delete.command("exchange", context_settings=CONTEXT_SETTINGS)
-@options()
+@options("if_exists")
 @click.argument("name", shell_complete=complete_exchanges)
 @click.pass_context
 def delete_exchange(ctx: click.Context, name: str) -> None:
     """Delete the exchange NAME."""
     inv = _start(ctx)
     with Broker.connect(inv.settings) as broker:
+        if inv.flag("if_exists") and broker.exchange(name) is None:
+            return
         broker.delete_exchange(name)
 
 
@@ -508,7 +563,7 @@ def binding_params(conditions: str) -> Decorator:
 
 
 @cli.command("bind", context_settings=CONTEXT_SETTINGS)
-@options("file")
+@options("file", "if_not_exists")
 @binding_params("conditions")
 @click.pass_context
 def bind(
@@ -524,11 +579,14 @@ def bind(
     match, xquery = header_match(conditions), read_xquery(inv.options.get("file"))
     with Broker.connect(inv.settings) as broker:
         arguments = binding_arguments(broker.exchange(exchange), match, xquery)
-        broker.bind(exchange, queue, key, arguments)
+        if inv.flag("if_not_exists"):
+            config_code.ensure_binding(broker, exchange, queue, key, arguments)
+        else:
+            broker.bind(exchange, queue, key, arguments)
 
 
 @cli.command("unbind", context_settings=CONTEXT_SETTINGS)
-@options()
+@options("if_exists")
 @binding_params("ignored")
 @click.pass_context
 def unbind(
@@ -538,6 +596,8 @@ def unbind(
     inv = _start(ctx)
     binding_name(exchange, queue, key)
     with Broker.connect(inv.settings) as broker:
+        if inv.flag("if_exists") and broker.binding(exchange, queue, key) is None:
+            return
         broker.unbind(exchange, queue, key)
 
 
@@ -592,6 +652,32 @@ def shutdown(ctx: click.Context) -> None:
     inv = _start(ctx)
     with Broker.connect(inv.settings) as broker:
         broker.shutdown()
+
+
+@cli.command("export", context_settings=CONTEXT_SETTINGS)
+@options("all_objects", "queues_pattern", "exchanges_pattern", "config_format", "output")
+@click.pass_context
+def export(ctx: click.Context) -> None:
+    """Write the broker's queues, exchanges and bindings as a file for 'apply'.
+
+    YAML unless --format json; sorted, so that exports diff cleanly. Broker-owned objects are
+    left out unless --all.
+    """
+    config_code.export(_start(ctx))
+
+
+@cli.command("apply", context_settings=CONTEXT_SETTINGS)
+@options("prune", "dry_run", "recreate", "force_if_not_empty")
+@click.argument("config_file", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True))
+@click.pass_context
+def apply(ctx: click.Context, config_file: str) -> None:
+    """Make the broker match FILE (as 'export' writes it; '-' reads standard input).
+
+    Prints the plan, one line per change (+ add, - delete, ! settings differ), then carries
+    it out. Exit status 0 when the broker matches, 1 on errors, 2 when FILE does not
+    validate, 3 with --dry-run when there are changes to make.
+    """
+    config_code.apply(_start(ctx), config_file)
 
 
 def main() -> None:

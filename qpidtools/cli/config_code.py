@@ -1,0 +1,243 @@
+"""What ``qpid-config export``, ``apply`` and the ``--if-exists``/``--if-not-exists`` forms do.
+
+The Click commands are in :mod:`qpidtools.cli.config`; this module is their logic, over
+:mod:`qpidtools.config_plan` and the broker API, so that config.py stays a list of commands.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+from qpidtools.broker import Broker
+from qpidtools.cli.common import Invocation
+from qpidtools.config_file import dump, load
+from qpidtools.config_plan import Outcome, Plan
+from qpidtools.configuration import (
+    BindingSpec,
+    ExchangeSpec,
+    QueueSpec,
+    Spec,
+    differences,
+    exchange_spec,
+    queue_spec,
+)
+from qpidtools.errors import BrokerError, ChangesPending, QpidToolsError, UsageError
+from qpidtools.render import print_json
+
+# -- idempotent single commands --------------------------------------------------------------
+
+
+def _already_exists(error: BrokerError) -> bool:
+    return error.error_text.startswith("object already exists")
+
+
+def _same_or_fail(existing: Spec, wanted: Spec) -> None:
+    """An existing object is fine if it has the settings asked for; else say which differ."""
+    found = differences(existing, wanted)
+    if found:
+        listed = ", ".join(str(difference) for difference in found)
+        raise QpidToolsError(
+            f"{wanted.kind} {_shown_name(wanted)} exists with other settings: {listed} (qpidd "
+            "cannot change them in place; delete it first, or use 'apply --recreate')"
+        )
+
+
+def _shown_name(spec: Spec) -> str:
+    if isinstance(spec, BindingSpec):
+        return " ".join(repr(part) for part in spec.identity)
+    return repr(spec.name)
+
+
+def _create_unless_present(
+    lookup: Callable[[], Spec | None], wanted: Spec, create: Callable[[], None]
+) -> bool:
+    """Create ``wanted`` unless ``lookup`` finds it already there; True if it was created.
+
+    Should another client create it between the query and the create, qpidd's ``object
+    already exists`` leads to the same comparison.
+    """
+    existing = lookup()
+    if existing is None:
+        try:
+            create()
+            return True
+        except BrokerError as error:
+            existing = lookup() if _already_exists(error) else None
+            if existing is None:
+                raise
+    _same_or_fail(existing, wanted)
+    return False
+
+
+def ensure_queue(
+    broker: Broker, name: str, properties: Mapping[str, Any], source: str | None
+) -> None:
+    """``add queue --if-not-exists``."""
+
+    def lookup() -> Spec | None:
+        queue = broker.queue(name)
+        return queue_spec(queue) if queue else None
+
+    wanted = QueueSpec(name, dict(properties))
+    _create_unless_present(
+        lookup, wanted, lambda: broker.add_queue(name, properties, replicate_from=source)
+    )
+
+
+def ensure_exchange(broker: Broker, type_: str, name: str, properties: Mapping[str, Any]) -> None:
+    """``add exchange --if-not-exists``."""
+
+    def lookup() -> Spec | None:
+        exchange = broker.exchange(name)
+        return exchange_spec(exchange) if exchange else None
+
+    wanted = ExchangeSpec(name, type_, dict(properties))
+    _create_unless_present(lookup, wanted, lambda: broker.add_exchange(type_, name, properties))
+
+
+def ensure_binding(
+    broker: Broker, exchange: str, queue: str, key: str, arguments: Mapping[str, Any]
+) -> None:
+    """``bind --if-not-exists``: qpidd binds again silently, but keeps the old arguments."""
+    existing = broker.binding(exchange, queue, key)
+    wanted = BindingSpec(exchange, queue, key, dict(arguments))
+    if existing is None:
+        broker.bind(exchange, queue, key, arguments)
+        return
+    _same_or_fail(BindingSpec(exchange, queue, key, existing.arguments), wanted)
+
+
+# -- export -----------------------------------------------------------------------------------
+
+
+def export(inv: Invocation) -> None:
+    """Write the broker's configuration to ``-o FILE`` or standard output."""
+    options = inv.options
+    format_ = "json" if inv.json else options.get("config_format") or "yaml"
+    with Broker.connect(inv.settings) as broker:
+        config = broker.export(
+            include_all=inv.flag("all_objects"),
+            queues=options.get("queues_pattern") or "*",
+            exchanges=options.get("exchanges_pattern") or "*",
+        )
+    text = dump(config, format_)
+    output = options.get("output")
+    if output in (None, "-"):
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(output).write_text(text)
+    except OSError as error:
+        raise QpidToolsError(f"cannot write {output}: {error.strerror}") from None
+
+
+# -- apply ------------------------------------------------------------------------------------
+
+
+def read_file(path: str) -> tuple[str, str]:
+    """The text of the file to apply and the name to report problems under (``-``: stdin)."""
+    if path == "-":
+        return sys.stdin.read(), "<stdin>"
+    try:
+        return Path(path).read_text(), path
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise UsageError(f"cannot read {path}: {reason}") from None
+
+
+def apply(inv: Invocation, path: str) -> None:
+    """Validate the file, plan, print the plan, and unless ``--dry-run`` carry it out."""
+    text, source = read_file(path)
+    wanted = load(text, source)  # every file problem is found before connecting
+    dry_run = inv.flag("dry_run")
+    with Broker.connect(inv.settings) as broker:
+        plan = broker.plan(
+            wanted,
+            prune=inv.flag("prune"),
+            recreate=inv.flag("recreate"),
+            force_if_not_empty=inv.flag("force_if_not_empty") or inv.flag("force"),
+        )
+        refusal = _refusal(plan)
+        outcome = None
+        if plan.changes and not dry_run and refusal is None:
+            outcome = broker.apply(plan)
+    _report(inv, plan, outcome, dry_run)
+    if refusal is not None:
+        raise refusal
+    if outcome is not None and not outcome.succeeded:
+        raise QpidToolsError(_stopped(outcome))
+    if dry_run and plan.changes:
+        raise ChangesPending()
+
+
+def _refusal(plan: Plan) -> QpidToolsError | None:
+    """Why the plan must not be carried out: settings qpidd cannot change, messages to lose."""
+    if plan.conflicts:
+        count = len(plan.conflicts)
+        return QpidToolsError(
+            f"{count} object{'s' if count > 1 else ''} differ from the file in settings qpidd "
+            "cannot change in place (lines marked '!'); --recreate deletes and creates them again"
+        )
+    if plan.blocked:
+        error = QpidToolsError(plan.blocked[0])
+        error.further = plan.blocked[1:]
+        return error
+    return None
+
+
+def _stopped(outcome: Outcome) -> str:
+    done, total = len(outcome.done()), len(outcome.plan.changes)
+    cause = outcome.interrupted or outcome.failed[0][1]
+    return (
+        f"apply stopped after {done} of {total} changes: {cause}; apply the file again to "
+        "complete it"
+    )
+
+
+def _report(inv: Invocation, plan: Plan, outcome: Outcome | None, dry_run: bool) -> None:
+    """The plan, a summary, and what happened: lines of text, or one JSON document."""
+    recreate = plan.recreate
+    if inv.json:
+        document: dict[str, Any] = {
+            "plan": [_change_document(change, recreate) for change in plan.changes],
+            "summary": plan.summary(),
+            "dry_run": dry_run,
+            "blocked": list(plan.blocked),
+        }
+        if outcome is not None:
+            document["outcome"] = {
+                "succeeded": outcome.succeeded,
+                "done": [change.line(recreate) for change in outcome.done()],
+                "failed": [
+                    {"change": change.line(recreate), "error": error}
+                    for change, error in outcome.failed
+                ],
+                "not_done": [change.line(recreate) for change in outcome.not_done()],
+                "interrupted": outcome.interrupted,
+            }
+        print_json(document)
+        return
+    lines = [*plan.lines(), plan.summary()]
+    if outcome is not None:
+        lines += [f"failed: {change.line(recreate)}: {error}" for change, error in outcome.failed]
+        lines += [f"not done: {change.line(recreate)}" for change in outcome.not_done()]
+        if outcome.succeeded:
+            count = len(plan.changes)
+            lines.append(f"Applied {count} change{'s' if count > 1 else ''}.")
+    click.echo("\n".join(lines))
+
+
+def _change_document(change: Any, recreate: bool) -> dict[str, Any]:
+    spec = change.spec
+    return {
+        "action": change.action,
+        "kind": spec.kind,
+        "name": list(spec.identity) if isinstance(spec, BindingSpec) else spec.identity,
+        "line": change.line(recreate),
+        "differences": [str(difference) for difference in change.differences],
+    }
