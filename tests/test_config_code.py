@@ -321,3 +321,14 @@ def test_if_exists_does_not_apply_to_add(qpid_config: Tool, broker: Any) -> None
     assert outcome.err == (
         "qpid-config: warning: --if-exists does not apply to 'add queue' and was ignored\n"
     )
+
+
+def test_apply_completes_file_names() -> None:
+    """The shells' own file-name completion: Click answers with the item type ``file``."""
+    from click.shell_completion import ShellComplete
+
+    from qpidtools.cli.config import cli
+
+    completer = ShellComplete(cli, {}, "qpid-config", "_QPID_CONFIG_COMPLETE")
+    items = completer.get_completions(["apply"], "conf")
+    assert [(item.type, item.value) for item in items] == [("file", "conf")]
