@@ -124,7 +124,7 @@ def test_dry_run_apply_and_drift(qpid_config: Tool, broker: Any, tmp_path: Path)
     differs = qpid_config("-b", address, "apply", drifted, "--dry-run")
     assert differs.code == 1
     assert differs.out.splitlines()[0] == "! queue dr.q: --max-queue-size 100000 -> 200000"
-    assert "--recreate deletes and creates them again" in differs.err
+    assert "--recreate deletes and creates it again" in differs.err
     recreated = ok(qpid_config("-b", address, "apply", drifted, "--recreate"))
     assert recreated.out.splitlines()[:2] == [
         "! queue dr.q: --max-queue-size 100000 -> 200000 (recreate)",
