@@ -10,20 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from qpidtools import config_plan
 from qpidtools.address import BrokerAddress
-from qpidtools.config_plan import Operation, Outcome, Plan
-from qpidtools.configuration import (
-    BindingSpec,
-    Configuration,
-    ExchangeSpec,
-    QueueSpec,
-    Snapshot,
-    exported,
-    snapshot,
-)
 from qpidtools.errors import (
     BrokerError,
     ConnectError,
@@ -35,6 +24,10 @@ from qpidtools.errors import (
 from qpidtools.model import Binding, BrokerInfo, Exchange, HaBroker, Queue
 from qpidtools.qmf import ACL_OBJECT, BROKER_OBJECT, HA_BROKER_OBJECT, QmfClient, QmfObject
 from qpidtools.transport import Connection, ConnectionSettings
+
+if TYPE_CHECKING:  # configuration as code is imported when used: start-up stays fast
+    from qpidtools.config_plan import Operation, Outcome, Plan
+    from qpidtools.configuration import Configuration, Snapshot
 
 BROKER_PACKAGE = "org.apache.qpid.broker"
 
@@ -164,6 +157,8 @@ class Broker:
     def snapshot(self) -> Snapshot:
         """Every queue, exchange and binding, from one query per class (less this
         connection's own reply queue, which goes away with it)."""
+        from qpidtools.configuration import snapshot
+
         own = self.connection.reply_to
         queues = [queue for queue in self.queues() if queue.name != own]
         bindings = [binding for binding in self.bindings() if binding.queue != own]
@@ -175,6 +170,8 @@ class Broker:
         """The broker's configuration, broker-owned objects left out unless ``include_all``;
         ``queues`` and ``exchanges`` are glob patterns on names. Write it with
         :func:`qpidtools.config_file.dump`."""
+        from qpidtools.configuration import exported
+
         return exported(self.snapshot(), include_all, queues, exchanges)
 
     def plan(
@@ -189,6 +186,8 @@ class Broker:
         Raises :class:`ValidationError` when ``wanted`` refers to objects that neither it nor
         the broker has. The plan itself is computed by :func:`qpidtools.config_plan.plan`.
         """
+        from qpidtools import config_plan
+
         state = self.snapshot()
         found = config_plan.problems(wanted, state, prune)
         if found:
@@ -201,6 +200,8 @@ class Broker:
         A failure stops after the step it happened in (whose other calls are still answered),
         so the outcome says exactly what was done; applying the same file again completes it.
         """
+        from qpidtools.config_plan import Outcome
+
         if plan.conflicts or plan.blocked:
             raise QpidToolsError(
                 "the plan has conflicts or blocked deletions; it cannot be applied"
@@ -302,6 +303,8 @@ def _unbind(name: str) -> dict[str, Any]:
 
 def _call(operation: Operation, plan: Plan) -> tuple[str, dict[str, Any]]:
     """The broker method and arguments that carry out one operation of a plan."""
+    from qpidtools.configuration import BindingSpec, ExchangeSpec, QueueSpec
+
     spec = operation.spec
     if isinstance(spec, BindingSpec):
         name = binding_name(spec.exchange, spec.queue, spec.key)

@@ -29,7 +29,6 @@ from qpidtools.model import EXCHANGE_OPTIONS, EXCHANGE_TYPES, QUEUE_OPTIONS, Kin
 if TYPE_CHECKING:
     import yaml
 
-FORMATS = ("yaml", "json")
 SECTIONS = ("exchanges", "queues", "bindings")
 _BINDING_KEYS = ("exchange", "queue", "key", "arguments")
 _SCALARS = (str, int, float, bool, type(None))

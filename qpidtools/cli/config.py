@@ -37,9 +37,9 @@ from qpidtools.cli.completion import (
     complete_object_classes,
     complete_queues,
 )
-from qpidtools.config_file import FORMATS
 from qpidtools.errors import UsageError
 from qpidtools.model import (
+    CONFIG_FORMATS,
     EXCHANGE_OPTIONS,
     LIMIT_POLICIES,
     QUEUE_OPTIONS,
@@ -113,7 +113,7 @@ _OWN_OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     ),
     "config_format": (
         ("--format", "config_format"),
-        {"type": click.Choice(FORMATS), "help": "File format (default yaml; --json: json)."},
+        {"type": click.Choice(CONFIG_FORMATS), "help": "File format (default yaml; --json: json)."},
     ),
     "output": (
         ("-o", "--output"),

@@ -11,25 +11,18 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from qpidtools.broker import Broker
 from qpidtools.cli.common import Invocation
-from qpidtools.config_file import dump, load
-from qpidtools.config_plan import Outcome, Plan
-from qpidtools.configuration import (
-    BindingSpec,
-    ExchangeSpec,
-    QueueSpec,
-    Spec,
-    differences,
-    exchange_spec,
-    queue_spec,
-)
 from qpidtools.errors import BrokerError, ChangesPending, QpidToolsError, UsageError
 from qpidtools.render import print_json
+
+if TYPE_CHECKING:  # imported where used, so that qpid-config starts fast
+    from qpidtools.config_plan import Outcome, Plan
+    from qpidtools.configuration import Spec
 
 # -- idempotent single commands --------------------------------------------------------------
 
@@ -40,6 +33,8 @@ def _already_exists(error: BrokerError) -> bool:
 
 def _same_or_fail(existing: Spec, wanted: Spec) -> None:
     """An existing object is fine if it has the settings asked for; else say which differ."""
+    from qpidtools.configuration import differences
+
     found = differences(existing, wanted)
     if found:
         listed = ", ".join(str(difference) for difference in found)
@@ -50,9 +45,9 @@ def _same_or_fail(existing: Spec, wanted: Spec) -> None:
 
 
 def _shown_name(spec: Spec) -> str:
-    if isinstance(spec, BindingSpec):
+    if spec.kind == "binding":
         return " ".join(repr(part) for part in spec.identity)
-    return repr(spec.name)
+    return repr(spec.identity)
 
 
 def _create_unless_present(
@@ -80,6 +75,7 @@ def ensure_queue(
     broker: Broker, name: str, properties: Mapping[str, Any], source: str | None
 ) -> None:
     """``add queue --if-not-exists``."""
+    from qpidtools.configuration import QueueSpec, queue_spec
 
     def lookup() -> Spec | None:
         queue = broker.queue(name)
@@ -93,6 +89,7 @@ def ensure_queue(
 
 def ensure_exchange(broker: Broker, type_: str, name: str, properties: Mapping[str, Any]) -> None:
     """``add exchange --if-not-exists``."""
+    from qpidtools.configuration import ExchangeSpec, exchange_spec
 
     def lookup() -> Spec | None:
         exchange = broker.exchange(name)
@@ -106,6 +103,8 @@ def ensure_binding(
     broker: Broker, exchange: str, queue: str, key: str, arguments: Mapping[str, Any]
 ) -> None:
     """``bind --if-not-exists``: qpidd binds again silently, but keeps the old arguments."""
+    from qpidtools.configuration import BindingSpec
+
     existing = broker.binding(exchange, queue, key)
     wanted = BindingSpec(exchange, queue, key, dict(arguments))
     if existing is None:
@@ -119,6 +118,8 @@ def ensure_binding(
 
 def export(inv: Invocation) -> None:
     """Write the broker's configuration to ``-o FILE`` or standard output."""
+    from qpidtools.config_file import dump
+
     options = inv.options
     format_ = "json" if inv.json else options.get("config_format") or "yaml"
     with _no_garbage_collection(), Broker.connect(inv.settings) as broker:
@@ -173,6 +174,8 @@ def apply(inv: Invocation, path: str) -> None:
 
 
 def _apply(inv: Invocation, path: str) -> None:
+    from qpidtools.config_file import load
+
     text, source = read_file(path)
     wanted = load(text, source)  # every file problem is found before connecting
     dry_run = inv.flag("dry_run")
@@ -260,7 +263,7 @@ def _change_document(change: Any, recreate: bool) -> dict[str, Any]:
     return {
         "action": change.action,
         "kind": spec.kind,
-        "name": list(spec.identity) if isinstance(spec, BindingSpec) else spec.identity,
+        "name": list(spec.identity) if spec.kind == "binding" else spec.identity,
         "line": change.line(recreate),
         "differences": [str(difference) for difference in change.differences],
     }
