@@ -254,7 +254,7 @@ class _Checker:
         if type_ is not None and type_ not in EXCHANGE_TYPES and not broker_owned_exchange(name):
             self.problem(entry.lines["type"], f"{what}: qpidd knows no exchange type {type_!r} "
                          f"({_listed(EXCHANGE_TYPES)})")  # fmt: skip
-        return ExchangeSpec(name, type_ or "", properties, lines)
+        return ExchangeSpec(name, properties, lines, type=type_ or "")
 
     def valid(self, option: Option, value: Any, line: int, what: str) -> bool:
         if option.kind is Kind.FLAG:

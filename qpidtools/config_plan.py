@@ -158,7 +158,9 @@ def problems(wanted: Configuration, state: Snapshot, prune: bool = False) -> lis
     def kept(spec: Spec) -> bool:
         return state.is_owned(spec) or not prune
 
-    exchanges = {e.name: e for e in actual.exchanges if kept(e)} | {"": ExchangeSpec("", "direct")}
+    exchanges = {e.name: e for e in actual.exchanges if kept(e)} | {
+        "": ExchangeSpec("", type="direct")
+    }
     exchanges |= {spec.name: spec for spec in wanted.exchanges}
     queues = {q.name for q in actual.queues if kept(q)} | {q.name for q in wanted.queues}
     found = []

@@ -38,14 +38,12 @@ FEDERATION_PREFIX = "qpid.fed."
 
 
 @dataclass(frozen=True)
-class QueueSpec:
-    """A queue as a configuration names it: its ``create`` properties in wire form."""
+class _NodeSpec:
+    """What queue and exchange specs share: a name and ``create`` properties in wire form."""
 
     name: str
     properties: Mapping[str, Any] = field(default_factory=dict)
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
-
-    kind: ClassVar[str] = "queue"
 
     @property
     def identity(self) -> str:
@@ -53,19 +51,19 @@ class QueueSpec:
 
 
 @dataclass(frozen=True)
-class ExchangeSpec:
-    """An exchange as a configuration names it: type and ``create`` properties in wire form."""
+class QueueSpec(_NodeSpec):
+    """A queue as a configuration names it."""
 
-    name: str
-    type: str
-    properties: Mapping[str, Any] = field(default_factory=dict)
-    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+    kind: ClassVar[str] = "queue"
+
+
+@dataclass(frozen=True)
+class ExchangeSpec(_NodeSpec):
+    """An exchange as a configuration names it, with its type."""
+
+    type: str = "topic"  # qpidd's own default [110]
 
     kind: ClassVar[str] = "exchange"
-
-    @property
-    def identity(self) -> str:
-        return self.name
 
 
 @dataclass(frozen=True)
@@ -126,7 +124,7 @@ def queue_spec(queue: Queue) -> QueueSpec:
 
 
 def exchange_spec(exchange: Exchange) -> ExchangeSpec:
-    return ExchangeSpec(exchange.name, exchange.type, _node_properties(exchange, False))
+    return ExchangeSpec(exchange.name, _node_properties(exchange, False), type=exchange.type)
 
 
 def _node_properties(node: Queue | Exchange, auto_delete: bool) -> dict[str, Any]:

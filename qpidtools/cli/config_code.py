@@ -95,7 +95,7 @@ def ensure_exchange(broker: Broker, type_: str, name: str, properties: Mapping[s
         exchange = broker.exchange(name)
         return exchange_spec(exchange) if exchange else None
 
-    wanted = ExchangeSpec(name, type_, dict(properties))
+    wanted = ExchangeSpec(name, dict(properties), type=type_)
     _create_unless_present(lookup, wanted, lambda: broker.add_exchange(type_, name, properties))
 
 
