@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import Outcome, Tool
 
-from qpidtools.testing import send_messages
+from qpidtools.testing import send_messages, wait_for
 
 #: Every kind of setting export must carry: options of each kind, plain arguments, alternate
 #: exchanges (one an alternate of another), headers and empty-key bindings.
@@ -332,3 +332,26 @@ def test_apply_completes_file_names() -> None:
     completer = ShellComplete(cli, {}, "qpid-config", "_QPID_CONFIG_COMPLETE")
     items = completer.get_completions(["apply"], "conf")
     assert [(item.type, item.value) for item in items] == [("file", "conf")]
+
+
+def test_what_a_cluster_primary_adds_is_no_difference(
+    qpid_config: Tool, qpid_ha: Tool, ha_cluster: Any, tmp_path: Path
+) -> None:
+    """A primary adds qpid.ha-uuid and its default qpid.replicate to what it creates [222]."""
+    primary = ha_cluster.addresses[0]
+    ok(qpid_ha("-b", primary, "promote", "--cluster-manager"))
+    wait_for(lambda: qpid_ha("-b", primary, "status").out == "active\n", 30, what="active")
+    config = write(
+        tmp_path,
+        "exchanges:\n- {name: hx, type: topic}\nqueues:\n- {name: hq, durable: true}\n"
+        "bindings:\n- {exchange: hx, queue: hq, key: '#'}\n",
+    )
+    ok(qpid_config("-b", primary, "apply", config))
+    unchanged = ok(qpid_config("-b", primary, "apply", config, "--dry-run"))
+    assert unchanged.out == "The broker matches the configuration: no changes.\n"
+    exported = ok(qpid_config("-b", primary, "export", "--queues", "hq", "--exchanges", "hx")).out
+    assert "ha-uuid" not in exported
+    assert "- name: hq\n  durable: true\n  replicate: none\n" in exported
+    pinned = write(tmp_path, exported.replace("replicate: none", "replicate: all"), "all.yaml")
+    differs = qpid_config("-b", primary, "apply", pinned, "--dry-run")
+    assert differs.out.splitlines()[0] == "! queue hq: --replicate none -> all"
