@@ -18,7 +18,7 @@ import click
 from qpidtools.broker import Broker
 from qpidtools.cli.common import Invocation
 from qpidtools.errors import BrokerError, ChangesPending, QpidToolsError, UsageError
-from qpidtools.render import print_json
+from qpidtools.render import plans, print_json, print_lines
 
 if TYPE_CHECKING:  # imported where used, so that qpid-config starts fast
     from qpidtools.config_plan import Outcome, Plan
@@ -187,10 +187,15 @@ def _apply(inv: Invocation, path: str) -> None:
             force_if_not_empty=inv.flag("force_if_not_empty") or inv.flag("force"),
         )
         refusal = _refusal(plan)
+        if not inv.json:  # the plan first: a large apply takes a while
+            print_lines(plans.plan_lines(plan))
         outcome = None
         if plan.changes and not dry_run and refusal is None:
             outcome = broker.apply(plan)
-    _report(inv, plan, outcome, dry_run)
+    if inv.json:
+        print_json(plans.document(plan, outcome, dry_run))
+    elif outcome is not None:
+        print_lines(plans.outcome_lines(outcome))
     if refusal is not None:
         raise refusal
     if outcome is not None and not outcome.succeeded:
@@ -223,47 +228,3 @@ def _stopped(outcome: Outcome) -> str:
         f"apply stopped after {done} of {total} changes: {cause}; apply the file again to "
         "complete it"
     )
-
-
-def _report(inv: Invocation, plan: Plan, outcome: Outcome | None, dry_run: bool) -> None:
-    """The plan, a summary, and what happened: lines of text, or one JSON document."""
-    recreate = plan.recreate
-    if inv.json:
-        document: dict[str, Any] = {
-            "plan": [_change_document(change, recreate) for change in plan.changes],
-            "summary": plan.summary(),
-            "dry_run": dry_run,
-            "blocked": list(plan.blocked),
-        }
-        if outcome is not None:
-            document["outcome"] = {
-                "succeeded": outcome.succeeded,
-                "done": [change.line(recreate) for change in outcome.done()],
-                "failed": [
-                    {"change": change.line(recreate), "error": error}
-                    for change, error in outcome.failed
-                ],
-                "not_done": [change.line(recreate) for change in outcome.not_done()],
-                "interrupted": outcome.interrupted,
-            }
-        print_json(document)
-        return
-    lines = [*plan.lines(), plan.summary()]
-    if outcome is not None:
-        lines += [f"failed: {change.line(recreate)}: {error}" for change, error in outcome.failed]
-        lines += [f"not done: {change.line(recreate)}" for change in outcome.not_done()]
-        if outcome.succeeded:
-            count = len(plan.changes)
-            lines.append(f"Applied {count} change{'s' if count > 1 else ''}.")
-    click.echo("\n".join(lines))
-
-
-def _change_document(change: Any, recreate: bool) -> dict[str, Any]:
-    spec = change.spec
-    return {
-        "action": change.action,
-        "kind": spec.kind,
-        "name": list(spec.identity) if spec.kind == "binding" else spec.identity,
-        "line": change.line(recreate),
-        "differences": [str(difference) for difference in change.differences],
-    }
