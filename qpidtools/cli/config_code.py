@@ -184,7 +184,7 @@ def _apply(inv: Invocation, path: str) -> None:
             wanted,
             prune=inv.flag("prune"),
             recreate=inv.flag("recreate"),
-            force_if_not_empty=inv.flag("force_if_not_empty") or inv.flag("force"),
+            force_if_not_empty=inv.flag("force_if_not_empty"),
         )
         refusal = _refusal(plan)
         if not inv.json:  # the plan first: a large apply takes a while
@@ -223,8 +223,8 @@ def _refusal(plan: Plan) -> QpidToolsError | None:
 
 def _stopped(outcome: Outcome) -> str:
     done, total = len(outcome.done()), len(outcome.plan.changes)
-    cause = outcome.interrupted or outcome.failed[0][1]
-    return (
-        f"apply stopped after {done} of {total} changes: {cause}; apply the file again to "
-        "complete it"
-    )
+    if outcome.interrupted:  # the calls of the step under way may or may not have been made
+        stopped = f"{done} of {total} changes confirmed: {outcome.interrupted}"
+    else:
+        stopped = f"{done} of {total} changes: {outcome.failed[0][1]}"
+    return f"apply stopped after {stopped}; apply the file again to complete it"
