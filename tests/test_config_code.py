@@ -355,3 +355,27 @@ def test_what_a_cluster_primary_adds_is_no_difference(
     pinned = write(tmp_path, exported.replace("replicate: none", "replicate: all"), "all.yaml")
     differs = qpid_config("-b", primary, "apply", pinned, "--dry-run")
     assert differs.out.splitlines()[0] == "! queue hq: --replicate none -> all"
+
+
+def test_a_broker_that_stops_answering_interrupts_apply(
+    qpid_config: Tool, broker: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """qpidd ignores a request without its app-id [090]: here, the create of ic.silent."""
+    from qpidtools.transport import Connection
+
+    build = Connection._message
+
+    def unanswered(self: Connection, body: Any, opcode: str, correlation_id: str) -> Any:
+        message = build(self, body, opcode, correlation_id)
+        if body.get("_arguments", {}).get("name") == "ic.silent":
+            del message.properties["x-amqp-0-10.app-id"]
+        return message
+
+    monkeypatch.setattr(Connection, "_message", unanswered)
+    config = write(tmp_path, "queues:\n- {name: ic.ok}\n- {name: ic.silent}\n")
+    outcome = qpid_config("-b", str(broker.address), "-t", "0.5", "apply", config)
+    assert outcome.code == 1
+    assert outcome.out.splitlines()[-1] == "not done: + queue ic.silent"
+    prefix = "qpid-config: error: apply stopped after 1 of 2 changes confirmed: "
+    assert outcome.err.startswith(prefix)  # then the transport's timeout message
+    assert outcome.err.endswith("; apply the file again to complete it\n")
