@@ -18,15 +18,24 @@ def script(name: str) -> str:
     return str(Path(PYTHON).parent / name)
 
 
-def time_command(argv: Sequence[str], runs: int, env: dict[str, str] | None = None) -> float:
-    """Median wall time of ``argv`` over ``runs`` runs; fails loudly if the command fails."""
+def time_command(
+    argv: Sequence[str], runs: int, env: dict[str, str] | None = None, *, exit_code: int = 0
+) -> float:
+    """Median wall time of ``argv`` over ``runs`` runs; fails loudly if the command exits
+    with another status than ``exit_code``."""
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(
-            argv, check=True, stdout=subprocess.DEVNULL, env={**os.environ, **(env or {})}
+        result = subprocess.run(
+            argv,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            check=False,
         )
         samples.append(time.perf_counter() - start)
+        if result.returncode != exit_code:
+            raise SystemExit(f"{' '.join(argv)} exited {result.returncode}, not {exit_code}")
     return statistics.median(samples)
 
 

@@ -22,6 +22,14 @@ from qpidtools.errors import (
     ValidationError,
 )
 from qpidtools.model import Binding, BrokerInfo, Exchange, HaBroker, Queue
+from qpidtools.monitoring import (
+    AclStatistics,
+    MemoryStatistics,
+    Session,
+    Subscription,
+    resolve_subscriptions,
+)
+from qpidtools.monitoring import Connection as ClientConnection
 from qpidtools.qmf import ACL_OBJECT, BROKER_OBJECT, HA_BROKER_OBJECT, QmfClient, QmfObject
 from qpidtools.transport import Connection, ConnectionSettings
 
@@ -91,6 +99,31 @@ class Broker:
     def exchange(self, name: str) -> Exchange | None:
         found = self.qmf.query_object(f"{BROKER_PACKAGE}:exchange:{name}")
         return Exchange.from_qmf(found) if found else None
+
+    # -- monitoring (qpid-stat) -------------------------------------------------------------
+
+    def connections(self) -> list[ClientConnection]:
+        return [ClientConnection.from_qmf(o) for o in self.qmf.query_class("connection")]
+
+    def sessions(self) -> list[Session]:
+        return [Session.from_qmf(o) for o in self.qmf.query_class("session")]
+
+    def subscriptions(self) -> list[Subscription]:
+        return [Subscription.from_qmf(o) for o in self.qmf.query_class("subscription")]
+
+    def subscription_details(self) -> list[tuple[Subscription, Session, ClientConnection]]:
+        """Subscriptions with their session and connection: one query per class."""
+        subscriptions = self.subscriptions()
+        return resolve_subscriptions(subscriptions, self.sessions(), self.connections())
+
+    def memory(self) -> MemoryStatistics | None:
+        found = self.qmf.query_class("memory")
+        return MemoryStatistics.from_qmf(found[0]) if found else None
+
+    def acl(self) -> AclStatistics | None:
+        """The ACL module's statistics; ``None`` when the module is not loaded."""
+        found = self.qmf.query_class("acl")
+        return AclStatistics.from_qmf(found[0]) if found else None
 
     # -- create and delete ----------------------------------------------------------------
 

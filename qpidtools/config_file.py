@@ -24,7 +24,7 @@ from qpidtools.configuration import (
     wire_value,
 )
 from qpidtools.errors import ValidationError
-from qpidtools.model import EXCHANGE_OPTIONS, EXCHANGE_TYPES, QUEUE_OPTIONS, Kind, Option
+from qpidtools.options import EXCHANGE_OPTIONS, EXCHANGE_TYPES, QUEUE_OPTIONS, Kind, Option
 
 if TYPE_CHECKING:
     import yaml

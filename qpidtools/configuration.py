@@ -15,15 +15,8 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, ClassVar
 
-from qpidtools.model import (
-    EXCHANGE_OPTIONS,
-    QUEUE_OPTIONS,
-    Binding,
-    Exchange,
-    Kind,
-    Option,
-    Queue,
-)
+from qpidtools.model import Binding, Exchange, Queue
+from qpidtools.options import EXCHANGE_OPTIONS, QUEUE_OPTIONS, Kind, Option
 
 #: Keys an HA primary adds to every object it creates, with a random value: never compared,
 #: never exported.

@@ -33,6 +33,7 @@ class QmfObject:
     package_name: str
     values: dict[str, Any] = field(default_factory=dict)
     update_ts: int = 0
+    create_ts: int = 0
 
     @property
     def key(self) -> str:
@@ -164,4 +165,5 @@ def _qmf_object(raw: Mapping[str, Any]) -> QmfObject:
         package_name=schema.get("_package_name", ""),
         values=decode(raw.get("_values", {})),
         update_ts=int(raw.get("_update_ts", 0)),
+        create_ts=int(raw.get("_create_ts", 0)),
     )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from qpidtools.address import BrokerAddress
 from qpidtools.errors import BrokerTimeout, ConnectError, UsageError
+from qpidtools.options import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT  # where it was before
 
 if TYPE_CHECKING:
     import proton
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 _PATCHING = threading.Lock()
 QMF_ADDRESS = "qmf.default.direct"
 QMF_AGENT = "broker"  # the subject routes a request on qmf.default.direct to qpidd's own agent
-DEFAULT_TIMEOUT = 10.0
 _FOREVER = 10.0**7  # proton's blocking API has no "no timeout" for connecting
 
 

@@ -9,20 +9,21 @@ queue and exchange options are generated from :data:`qpidtools.model.QUEUE_OPTIO
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from qpidtools.broker import Broker, binding_name
 from qpidtools.cli import config_code
 from qpidtools.cli.common import (
     CONTEXT_SETTINGS,
     Decorator,
     Invocation,
+    connect,
     invocation,
     remembered_option,
     run,
@@ -37,17 +38,23 @@ from qpidtools.cli.completion import (
     complete_object_classes,
     complete_queues,
 )
+from qpidtools.cli.help import OptionsOverviewGroup
 from qpidtools.errors import UsageError
-from qpidtools.model import (
+from qpidtools.options import (
     CONFIG_FORMATS,
     EXCHANGE_OPTIONS,
     LIMIT_POLICIES,
     QUEUE_OPTIONS,
-    Exchange,
     Kind,
     Option,
 )
-from qpidtools.render import Mode, classic, console, documents, mode_for, print_json, print_lines
+from qpidtools.render import Mode, console, mode_for, print_json, print_lines
+
+if TYPE_CHECKING:
+    from qpidtools.model import Exchange
+
+# Only what --help, usage errors and completion need is imported here; the broker API and
+# the renderers are imported by the functions that use them (see README, Benchmarks).
 
 PROG = "qpid-config"
 
@@ -186,13 +193,17 @@ def _declaration(name: str) -> tuple[tuple[str, ...], dict[str, Any]]:
 _ALL_OPTIONS = (*_GLOBAL, *_MODEL_OPTIONS, *(n for n in _OWN_OPTIONS if n not in _GLOBAL))
 
 
+@functools.cache
+def _own_option(name: str, hidden: bool) -> Decorator:
+    """One qpid-config option, made once for all the commands that show (or hide) it."""
+    decls, attrs = _declaration(name)
+    return remembered_option(*decls, hidden=hidden, **attrs)
+
+
 def options(*shown: str) -> Decorator:
     """The shared options, ``-t``, and every qpid-config option: ``shown`` ones in the help."""
     visible = {*_GLOBAL, *shown}
-    own = []
-    for name in _ALL_OPTIONS:
-        decls, attrs = _declaration(name)
-        own.append(remembered_option(*decls, hidden=name not in visible, **attrs))
+    own = [_own_option(name, name not in visible) for name in _ALL_OPTIONS]
     return shared_options(*own, timeout_short="-t")
 
 
@@ -223,12 +234,16 @@ def _show(inv: Invocation, view: str, *data: Any) -> None:
     """
     mode = mode_for(inv)
     if mode is Mode.JSON:
+        from qpidtools.render import documents
+
         print_json(getattr(documents, view)(*data))
     elif mode is Mode.RICH:
         from qpidtools.render import table
 
         getattr(table, view)(console(inv), *data)
     else:
+        from qpidtools.render import classic
+
         print_lines(getattr(classic, view)(*data))
 
 
@@ -339,10 +354,28 @@ class ObjectTypeGroup(click.Group):
         return super().get_command(ctx, cmd_name) or self.generic(cmd_name)
 
 
+#: Titles of the sections of ``qpid-config --help`` that list the commands' options, as the
+#: classic help titled them, by the commands that take the options (see OptionsOverviewGroup).
+_OPTION_SECTIONS = {
+    frozenset({"queues", "exchanges"}): "Options for Listing Exchanges and Queues",
+    frozenset({"add queue", "add exchange"}): "Options for Adding Exchanges and Queues",
+    frozenset({"add queue"}): "Options for Adding Queues",
+    frozenset({"add exchange"}): "Options for Adding Exchanges",
+    frozenset({"del queue"}): "Options for Deleting Queues",
+    frozenset({"del queue", "apply"}): "Options for Deleting Queues",  # --force-if-not-empty
+    frozenset({"bind"}): "Options for Declaring Bindings",
+    frozenset({"list"}): "Formatting options for 'list' action",
+}
+
+
 @click.group(
+    cls=OptionsOverviewGroup,
+    option_sections=_OPTION_SECTIONS,
     context_settings=CONTEXT_SETTINGS,
     invoke_without_command=True,
-    epilog="Options may stand before or after the command words, as with the classic tool.",
+    epilog="Options may stand before or after the command words, as with the classic tool. "
+    "Those under 'Options' apply to every command; the sections after 'Commands' list the "
+    "options of the commands they name.",
 )
 @options()
 @version_option()
@@ -383,7 +416,7 @@ def cli(ctx: click.Context) -> int:
     if ctx.invoked_subcommand is not None:
         return 0
     inv = _start(ctx)
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         exchanges, queues = broker.exchanges(), broker.queues()
     _show(inv, "overview", exchanges, queues)
     return 0
@@ -393,7 +426,7 @@ def _listing(ctx: click.Context, kind: str, pattern: str) -> int:
     """``queues``/``exchanges`` (``kind``), with or without ``-r``; exit 1 when none matched."""
     inv = _start(ctx)
     recursive, skip_default = inv.flag("recursive"), inv.flag("ignore_default")
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         found: list[Any] = broker.queues() if kind == "queue" else broker.exchanges()
         bindings = broker.bindings() if recursive else []
     matched = [item for item in found if pattern in item.name]
@@ -436,7 +469,7 @@ def _generic_add(type_name: str) -> click.Command:
     def add_object(ctx: click.Context, name: str) -> None:
         inv = _start(ctx)
         created = parse_arguments(inv.options.get("argument", ()))
-        with Broker.connect(inv.settings) as broker:
+        with connect(inv.settings) as broker:
             broker.create(type_name, name, created, strict=False)
 
     add_object.help = f"Create the {type_name} NAME; its properties come from --argument."
@@ -450,7 +483,7 @@ def _generic_delete(type_name: str) -> click.Command:
     @click.pass_context
     def delete_object(ctx: click.Context, name: str) -> None:
         inv = _start(ctx)
-        with Broker.connect(inv.settings) as broker:
+        with connect(inv.settings) as broker:
             broker.delete(type_name, name, {})
 
     delete_object.help = f"Delete the {type_name} NAME."
@@ -490,7 +523,7 @@ def add_queue(ctx: click.Context, name: str) -> None:
     inv = _start(ctx)
     created = properties(QUEUE_OPTIONS, inv.options)
     source = inv.options.get("start_replica")
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         if inv.flag("if_not_exists"):
             config_code.ensure_queue(broker, name, created, source)
         else:
@@ -506,7 +539,7 @@ def add_exchange(ctx: click.Context, exchange_type: str, name: str) -> None:
     """Create the exchange NAME of TYPE: direct, fanout, topic, headers or xml."""
     inv = _start(ctx)
     created = properties(EXCHANGE_OPTIONS, inv.options)
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         if inv.flag("if_not_exists"):
             config_code.ensure_exchange(broker, exchange_type, name, created)
         else:
@@ -521,7 +554,7 @@ def delete_queue(ctx: click.Context, name: str) -> None:
     """Delete the queue NAME, by default only if it is empty and has no consumers."""
     inv = _start(ctx)
     force = inv.flag("force")
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         if inv.flag("if_exists") and broker.queue(name) is None:
             return
         broker.delete_queue(
@@ -538,7 +571,7 @@ def delete_queue(ctx: click.Context, name: str) -> None:
 def delete_exchange(ctx: click.Context, name: str) -> None:
     """Delete the exchange NAME."""
     inv = _start(ctx)
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         if inv.flag("if_exists") and broker.exchange(name) is None:
             return
         broker.delete_exchange(name)
@@ -574,10 +607,12 @@ def bind(
     A headers exchange needs 'all' or 'any' and conditions K=V after the key; an xml exchange
     needs -f FILE with the XQuery ('-f -' reads it from stdin).
     """
+    from qpidtools.broker import binding_name
+
     inv = _start(ctx)
     binding_name(exchange, queue, key)  # usage errors before connecting
     match, xquery = header_match(conditions), read_xquery(inv.options.get("file"))
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         arguments = binding_arguments(broker.exchange(exchange), match, xquery)
         if inv.flag("if_not_exists"):
             config_code.ensure_binding(broker, exchange, queue, key, arguments)
@@ -593,9 +628,11 @@ def unbind(
     ctx: click.Context, exchange: str, queue: str, key: str, ignored: tuple[str, ...]
 ) -> None:
     """Remove the binding of QUEUE to EXCHANGE with KEY (conditions are not needed)."""
+    from qpidtools.broker import binding_name
+
     inv = _start(ctx)
     binding_name(exchange, queue, key)
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         if inv.flag("if_exists") and broker.binding(exchange, queue, key) is None:
             return
         broker.unbind(exchange, queue, key)
@@ -608,9 +645,11 @@ def unbind(
 def list_objects(ctx: click.Context, type_name: str) -> None:
     """List the broker's objects of a QMF class: queue, exchange, binding, connection,
     session, link, bridge, subscription, topic ..."""
+    from qpidtools.render import classic
+
     inv = _start(ctx)
     wanted = inv.options.get("show_property", ())
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         found = broker.objects(type_name.lower())
     columns, missing = classic.list_columns(type_name, found, wanted)
     if mode_for(inv) is not Mode.PLAIN:  # the classic text has these lines on stdout
@@ -626,7 +665,7 @@ def list_objects(ctx: click.Context, type_name: str) -> None:
 def log(ctx: click.Context, level: str | None) -> None:
     """Show the broker's log level, or set it: e.g. 'info+,debug+:Broker,trace+:Queue'."""
     inv = _start(ctx)
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         if level is not None:
             broker.set_log_level(level)
             return
@@ -640,7 +679,7 @@ def log(ctx: click.Context, level: str | None) -> None:
 def reload_acl(ctx: click.Context) -> None:
     """Make the broker read its ACL file again."""
     inv = _start(ctx)
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         broker.reload_acl()
 
 
@@ -650,7 +689,7 @@ def reload_acl(ctx: click.Context) -> None:
 def shutdown(ctx: click.Context) -> None:
     """Stop the broker (the lost connection afterwards is the expected outcome)."""
     inv = _start(ctx)
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         broker.shutdown()
 
 

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from qpidtools.broker import Broker
-from qpidtools.cli.common import Invocation
+from qpidtools.cli.common import Invocation, connect
 from qpidtools.errors import BrokerError, ChangesPending, QpidToolsError, UsageError
 from qpidtools.render import plans, print_json, print_lines
 
 if TYPE_CHECKING:  # imported where used, so that qpid-config starts fast
+    from qpidtools.broker import Broker
     from qpidtools.config_plan import Outcome, Plan
     from qpidtools.configuration import Spec
 
@@ -122,7 +122,7 @@ def export(inv: Invocation) -> None:
 
     options = inv.options
     format_ = "json" if inv.json else options.get("config_format") or "yaml"
-    with _no_garbage_collection(), Broker.connect(inv.settings) as broker:
+    with _no_garbage_collection(), connect(inv.settings) as broker:
         config = broker.export(
             include_all=inv.flag("all_objects"),
             queues=options.get("queues_pattern") or "*",
@@ -179,7 +179,7 @@ def _apply(inv: Invocation, path: str) -> None:
     text, source = read_file(path)
     wanted = load(text, source)  # every file problem is found before connecting
     dry_run = inv.flag("dry_run")
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         plan = broker.plan(
             wanted,
             prune=inv.flag("prune"),

@@ -37,7 +37,13 @@ from qpidtools.testing import agent as qmf
 from qpidtools.testing import model
 from qpidtools.testing.agent import Agent, Request
 from qpidtools.testing.ha import DOUBLES, Cluster, HaBroker
-from qpidtools.testing.model import LOCK, BrokerState, ClientConnection, Queue
+from qpidtools.testing.model import (
+    DEFAULT_LOG_LEVEL,
+    LOCK,
+    BrokerState,
+    ClientConnection,
+    Queue,
+)
 
 log = logging.getLogger(__name__)
 QMF_NODE = "qmf.default.direct"
@@ -414,6 +420,9 @@ class BrokerDouble(StopsOnExit):
     TLS qpidd (the recorded brokers had no SSL listener), so this is tested against the double
     only.
 
+    `log_level` is what ``qpid-config log`` reports until someone sets it: qpidd's default
+    ``notice+`` unless given, like ``qpidd --log-enable LEVEL``.
+
     Attributes: `address` ("127.0.0.1:PORT"), `url` ("amqps://127.0.0.1:PORT" with `tls`,
     else "amqp://..."), `port`, `state` (the broker model, guarded by
     `qpidtools.testing.model.LOCK`), `ha` (the habroker model or None), `kind` ("double") and
@@ -433,6 +442,7 @@ class BrokerDouble(StopsOnExit):
         system_id: uuid.UUID | None = None,
         epoch: int = 1,
         tls: TlsFiles | None = None,
+        log_level: str = DEFAULT_LOG_LEVEL,
     ) -> None:
         self.container = Container()
         domain = None if tls is None else tls.server_domain()
@@ -447,6 +457,7 @@ class BrokerDouble(StopsOnExit):
             ha_enabled=ha is not None or cluster is not None,
             system_id=system_id or uuid.uuid4(),
             epoch=epoch,
+            log_level=log_level,
         )
         self.ha: HaBroker | None = None
         with LOCK:
@@ -491,7 +502,6 @@ class BrokerDouble(StopsOnExit):
             self.injector.trigger(ApplicationEvent("halt"))
             self.thread.join(timeout=10)
         self.injector.close()
-
 
     def __repr__(self) -> str:
         return f"BrokerDouble({self.address})"
