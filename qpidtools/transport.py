@@ -87,6 +87,17 @@ class Connection:
         except Exception as error:
             raise _translate(error, self.settings) from error
 
+    def _collect(self, correlation_id: str, deadline: float | None) -> list[proton.Message]:
+        replies = []
+        while True:
+            reply = self._receiver.receive(timeout=_remaining(deadline))
+            self._receiver.accept()
+            if reply.correlation_id != correlation_id:
+                continue  # a late answer to an earlier, timed-out request
+            replies.append(reply)
+            if "partial" not in (reply.properties or {}):
+                return replies
+
     def request_many(
         self, bodies: Sequence[Mapping[str, Any]], opcode: str
     ) -> Iterator[tuple[int, list[proton.Message]]]:
@@ -134,17 +145,6 @@ class Connection:
             },
             body=dict(body),
         )
-
-    def _collect(self, correlation_id: str, deadline: float | None) -> list[proton.Message]:
-        replies = []
-        while True:
-            reply = self._receiver.receive(timeout=_remaining(deadline))
-            self._receiver.accept()
-            if reply.correlation_id != correlation_id:
-                continue  # a late answer to an earlier, timed-out request
-            replies.append(reply)
-            if "partial" not in (reply.properties or {}):
-                return replies
 
     def close(self) -> None:
         """Close quietly: the command's outcome is already decided."""
