@@ -392,3 +392,18 @@ def test_broker_owned_exchanges_keep_their_own_types() -> None:
     """``export --all`` writes amq.failover, whose type is amq.failover [030]."""
     config = load("exchanges:\n- {name: amq.failover, type: amq.failover}\n", "c.yaml")
     assert plan(config, state()) == Plan()
+
+
+def test_plan_lines_are_coloured_on_a_terminal() -> None:
+    from rich.console import Console
+
+    from qpidtools.render.plans import draw
+
+    terminal = Console(record=True, force_terminal=True, color_system="standard", width=200)
+    draw(terminal, lines(FILE.replace("100000", "1"), matching()) + ["+ queue [x]"])
+    assert terminal.export_text(clear=False) == (
+        "! queue orders: --max-queue-size 100000 -> 1\n+ queue [x]\n"  # no markup
+    )
+    styled = terminal.export_text(styles=True)
+    assert "\x1b[33m! queue orders" in styled
+    assert "\x1b[32m+ queue [x]" in styled

@@ -17,7 +17,7 @@ import click
 
 from qpidtools.cli.common import Invocation, connect
 from qpidtools.errors import BrokerError, ChangesPending, QpidToolsError, UsageError
-from qpidtools.render import plans, print_json, print_lines
+from qpidtools.render import Mode, console, mode_for, plans, print_json, print_lines
 
 if TYPE_CHECKING:  # imported where used, so that qpid-config starts fast
     from qpidtools.broker import Broker
@@ -188,20 +188,27 @@ def _apply(inv: Invocation, path: str) -> None:
         )
         refusal = _refusal(plan)
         if not inv.json:  # the plan first: a large apply takes a while
-            print_lines(plans.plan_lines(plan))
+            _print(inv, plans.plan_lines(plan))
         outcome = None
         if plan.changes and not dry_run and refusal is None:
             outcome = broker.apply(plan)
     if inv.json:
         print_json(plans.document(plan, outcome, dry_run))
     elif outcome is not None:
-        print_lines(plans.outcome_lines(outcome))
+        _print(inv, plans.outcome_lines(outcome))
     if refusal is not None:
         raise refusal
     if outcome is not None and not outcome.succeeded:
         raise QpidToolsError(_stopped(outcome))
     if dry_run and plan.changes:
         raise ChangesPending()
+
+
+def _print(inv: Invocation, lines: list[str]) -> None:
+    if mode_for(inv) is Mode.RICH:
+        plans.draw(console(inv), lines)
+    else:
+        print_lines(lines)
 
 
 def _refusal(plan: Plan) -> QpidToolsError | None:

@@ -12,7 +12,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from qpidtools.config_plan import Change, Outcome, Plan
+
+#: Colours of plan lines on a terminal, as Terraform's: additions, deletions, differences.
+_STYLES = {"+": "green", "-": "red", "!": "yellow", "f": "bold red", "n": "yellow"}
 
 
 def plan_lines(plan: Plan) -> list[str]:
@@ -27,6 +32,12 @@ def outcome_lines(outcome: Outcome) -> list[str]:
         count = len(outcome.plan.changes)
         lines.append(f"Applied {count} change{'s' if count > 1 else ''}.")
     return lines
+
+
+def draw(console: Console, lines: list[str]) -> None:
+    """The same lines on a terminal, coloured by what they do."""
+    for line in lines:
+        console.print(line, style=_STYLES.get(line[:1]), markup=False, highlight=False)
 
 
 def document(plan: Plan, outcome: Outcome | None, dry_run: bool) -> dict[str, Any]:
