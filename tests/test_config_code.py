@@ -15,7 +15,12 @@ from typing import Any
 import pytest
 from conftest import Outcome, Tool
 
+from qpidtools.address import parse_address
+from qpidtools.broker import Broker
+from qpidtools.config_plan import plan
+from qpidtools.configuration import Configuration, Snapshot, exported
 from qpidtools.testing import send_messages, wait_for
+from qpidtools.transport import ConnectionSettings
 
 #: Every kind of setting export must carry: options of each kind, plain arguments, alternate
 #: exchanges (one an alternate of another), headers and empty-key bindings.
@@ -33,6 +38,26 @@ POPULATE = (
     "bind rt.match rt.groups h1 all colour=red size=big",
     "bind amq.direct rt.lvq lvq-key",
 )
+
+
+#: Names of the objects the tests on the shared ``broker`` make (glob patterns).
+OWN_NAMES = ("dr.*", "full.*", "ref.*", "pw.*", "js.*", "ine.*", "ie.*", "ic.*")
+
+
+@pytest.fixture
+def address(broker: Any) -> str:
+    """The shared broker's address, rid of what an earlier run of these tests left there
+    (a real broker given by QPIDTOOLS_TEST_BROKER outlives a test run)."""
+    settings = ConnectionSettings(parse_address(str(broker.address)))
+    with Broker.connect(settings) as connected:
+        state = connected.snapshot()
+        ours = [exported(state, True, queues=name, exchanges=name) for name in OWN_NAMES]
+        left = Configuration(
+            tuple(e for config in ours for e in config.exchanges),
+            tuple(q for config in ours for q in config.queues),
+        )
+        connected.apply(plan(Configuration(), Snapshot(left), prune=True, force_if_not_empty=True))
+    return str(broker.address)
 
 
 def populate(qpid_config: Tool, address: str, commands: tuple[str, ...] = POPULATE) -> None:
@@ -99,8 +124,7 @@ def test_export_writes_options_by_their_add_queue_names(
     assert {"amq.direct", "qmf.default.topic", "rt.news"} <= set(names)
 
 
-def test_dry_run_apply_and_drift(qpid_config: Tool, broker: Any, tmp_path: Path) -> None:
-    address = str(broker.address)
+def test_dry_run_apply_and_drift(qpid_config: Tool, address: str, tmp_path: Path) -> None:
     config = write(
         tmp_path,
         "exchanges:\n- {name: dr.x, type: direct, durable: true}\n"
@@ -136,9 +160,8 @@ def test_dry_run_apply_and_drift(qpid_config: Tool, broker: Any, tmp_path: Path)
 
 
 def test_recreate_refuses_a_queue_with_messages(
-    qpid_config: Tool, broker: Any, tmp_path: Path
+    qpid_config: Tool, address: str, tmp_path: Path
 ) -> None:
-    address = str(broker.address)
     config = write(tmp_path, "queues:\n- {name: full.q, max-queue-count: 10}\n")
     ok(qpid_config("-b", address, "apply", config))
     send_messages(address, "full.q", 2)
@@ -188,9 +211,8 @@ def test_a_file_that_does_not_validate_exits_2_before_connecting(
 
 
 def test_references_the_broker_lacks_exit_2_and_change_nothing(
-    qpid_config: Tool, broker: Any, tmp_path: Path
+    qpid_config: Tool, address: str, tmp_path: Path
 ) -> None:
-    address = str(broker.address)
     config = write(
         tmp_path,
         "queues:\n- {name: ref.q}\nbindings:\n- {exchange: ref.nowhere, queue: ref.q, key: k}\n",
@@ -205,11 +227,10 @@ def test_references_the_broker_lacks_exit_2_and_change_nothing(
 
 
 def test_a_failure_part_way_says_what_was_done_and_a_second_apply_completes(
-    qpid_config: Tool, broker: Any, tmp_path: Path
+    qpid_config: Tool, address: str, tmp_path: Path
 ) -> None:
     """qpidd refuses a group header without shared groups [100]: the step it is in is still
     answered in full, the steps after it are not started."""
-    address = str(broker.address)
     text = (
         "exchanges:\n- {name: pw.x, type: direct}\n"
         "queues:\n- {name: pw.a}\n- {name: pw.bad, group-header: g}\n- {name: pw.c}\n"
@@ -234,9 +255,8 @@ def test_a_failure_part_way_says_what_was_done_and_a_second_apply_completes(
 
 
 def test_apply_json_and_stdin(
-    qpid_config: Tool, broker: Any, monkeypatch: pytest.MonkeyPatch
+    qpid_config: Tool, address: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    address = str(broker.address)
     monkeypatch.setattr("sys.stdin", io.StringIO("queues:\n- {name: js.q, durable: true}\n"))
     document = json.loads(ok(qpid_config("-b", address, "apply", "-", "--json")).out)
     assert document == {
@@ -265,8 +285,7 @@ def test_apply_json_and_stdin(
 # -- idempotent single commands ----------------------------------------------------------------
 
 
-def test_add_queue_if_not_exists(qpid_config: Tool, broker: Any) -> None:
-    address = str(broker.address)
+def test_add_queue_if_not_exists(qpid_config: Tool, address: str) -> None:
     add = ("-b", address, "add", "queue", "ine.q", "--durable", "--max-queue-size", "1000")
     ok(qpid_config(*add, "--if-not-exists"))
     ok(qpid_config(*add, "--if-not-exists"))
@@ -280,8 +299,7 @@ def test_add_queue_if_not_exists(qpid_config: Tool, broker: Any) -> None:
     )
 
 
-def test_add_exchange_if_not_exists(qpid_config: Tool, broker: Any) -> None:
-    address = str(broker.address)
+def test_add_exchange_if_not_exists(qpid_config: Tool, address: str) -> None:
     ok(qpid_config("-b", address, "add", "exchange", "topic", "ine.x", "--if-not-exists"))
     ok(qpid_config("-b", address, "add", "exchange", "topic", "ine.x", "--if-not-exists"))
     differs = qpid_config("-b", address, "add", "exchange", "direct", "ine.x", "--if-not-exists")
@@ -289,8 +307,7 @@ def test_add_exchange_if_not_exists(qpid_config: Tool, broker: Any) -> None:
     assert "exchange 'ine.x' exists with other settings: type topic -> direct" in differs.err
 
 
-def test_bind_if_not_exists_compares_arguments(qpid_config: Tool, broker: Any) -> None:
-    address = str(broker.address)
+def test_bind_if_not_exists_compares_arguments(qpid_config: Tool, address: str) -> None:
     populate(qpid_config, address, ("add queue ine.b", "add exchange headers ine.h"))
     bind = ("-b", address, "bind", "ine.h", "ine.b", "k", "--if-not-exists")
     ok(qpid_config(*bind, "all", "a=1"))
@@ -302,8 +319,7 @@ def test_bind_if_not_exists_compares_arguments(qpid_config: Tool, broker: Any) -
     )
 
 
-def test_delete_if_exists(qpid_config: Tool, broker: Any) -> None:
-    address = str(broker.address)
+def test_delete_if_exists(qpid_config: Tool, address: str) -> None:
     for command in ("del queue ie.q", "del exchange ie.x", "unbind amq.direct ie.q k"):
         ok(qpid_config("-b", address, *command.split(), "--if-exists"))
     assert qpid_config("-b", address, "del", "queue", "ie.q").code == 1
@@ -316,8 +332,8 @@ def test_delete_if_exists(qpid_config: Tool, broker: Any) -> None:
     assert qpid_config("-b", address, "exchanges", "ie.x").code == 1
 
 
-def test_if_exists_does_not_apply_to_add(qpid_config: Tool, broker: Any) -> None:
-    outcome = qpid_config("-b", str(broker.address), "add", "queue", "ie.other", "--if-exists")
+def test_if_exists_does_not_apply_to_add(qpid_config: Tool, address: str) -> None:
+    outcome = qpid_config("-b", address, "add", "queue", "ie.other", "--if-exists")
     assert outcome.err == (
         "qpid-config: warning: --if-exists does not apply to 'add queue' and was ignored\n"
     )
@@ -358,7 +374,7 @@ def test_what_a_cluster_primary_adds_is_no_difference(
 
 
 def test_a_broker_that_stops_answering_interrupts_apply(
-    qpid_config: Tool, broker: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qpid_config: Tool, address: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """qpidd ignores a request without its app-id [090]: here, the create of ic.silent."""
     from qpidtools.transport import Connection
@@ -373,7 +389,7 @@ def test_a_broker_that_stops_answering_interrupts_apply(
 
     monkeypatch.setattr(Connection, "_message", unanswered)
     config = write(tmp_path, "queues:\n- {name: ic.ok}\n- {name: ic.silent}\n")
-    outcome = qpid_config("-b", str(broker.address), "-t", "0.5", "apply", config)
+    outcome = qpid_config("-b", address, "-t", "0.5", "apply", config)
     assert outcome.code == 1
     assert outcome.out.splitlines()[-1] == "not done: + queue ic.silent"
     prefix = "qpid-config: error: apply stopped after 1 of 2 changes confirmed: "
