@@ -36,7 +36,7 @@ from qpidtools.transport import Connection, ConnectionSettings
 
 if TYPE_CHECKING:  # configuration as code is imported when used: start-up stays fast
     from qpidtools.config_plan import Operation, Outcome, Plan
-    from qpidtools.configuration import Configuration, Snapshot
+    from qpidtools.configuration import Configuration, CurrentConfiguration
 
 BROKER_PACKAGE = "org.apache.qpid.broker"
 
@@ -197,15 +197,15 @@ class Broker:
 
     # -- configuration as code ------------------------------------------------------------
 
-    def snapshot(self) -> Snapshot:
+    def current_configuration(self) -> CurrentConfiguration:
         """Every queue, exchange and binding, from one query per class (less this
         connection's own reply queue, which goes away with it)."""
-        from qpidtools.configuration import snapshot
+        from qpidtools.configuration import current_configuration
 
         own = self.connection.reply_to
         queues = [queue for queue in self.queues() if queue.name != own]
         bindings = [binding for binding in self.bindings() if binding.queue != own]
-        return snapshot(queues, self.exchanges(), bindings)
+        return current_configuration(queues, self.exchanges(), bindings)
 
     def export(
         self, include_all: bool = False, queues: str = "*", exchanges: str = "*"
@@ -215,7 +215,7 @@ class Broker:
         :func:`qpidtools.config_file.dump`."""
         from qpidtools.configuration import exported
 
-        return exported(self.snapshot(), include_all, queues, exchanges)
+        return exported(self.current_configuration(), include_all, queues, exchanges)
 
     def plan(
         self,
@@ -231,7 +231,7 @@ class Broker:
         """
         from qpidtools import config_plan
 
-        state = self.snapshot()
+        state = self.current_configuration()
         found = config_plan.problems(wanted, state, prune)
         if found:
             raise ValidationError(found)

@@ -133,7 +133,7 @@ def _node_properties(node: Queue | Exchange, auto_delete: bool) -> dict[str, Any
 
 
 @dataclass(frozen=True)
-class Snapshot:
+class CurrentConfiguration:
     """Everything the broker has, as a configuration, and what a plan must know besides."""
 
     configuration: Configuration
@@ -144,9 +144,9 @@ class Snapshot:
         return (spec.kind, spec.identity) in self.owned
 
 
-def snapshot(
+def current_configuration(
     queues: Iterable[Queue], exchanges: Iterable[Exchange], bindings: Iterable[Binding]
-) -> Snapshot:
+) -> CurrentConfiguration:
     """The broker's state from one query per class."""
     queue_list, exchange_list = list(queues), list(exchanges)
     owned_queues = {queue.name for queue in queue_list if broker_owned_queue(queue)}
@@ -167,11 +167,11 @@ def snapshot(
         tuple(binding_specs),
     )
     depths = {queue.name: queue.statistics.get("msgDepth", 0) for queue in queue_list}
-    return Snapshot(configuration.sorted(), frozenset(owned), depths)
+    return CurrentConfiguration(configuration.sorted(), frozenset(owned), depths)
 
 
 def exported(
-    state: Snapshot, include_all: bool = False, queues: str = "*", exchanges: str = "*"
+    state: CurrentConfiguration, include_all: bool = False, queues: str = "*", exchanges: str = "*"
 ) -> Configuration:
     """What ``export`` writes: broker-owned objects left out unless ``include_all``; glob
     filters on queue and exchange names (a binding is kept when both its ends match)."""
