@@ -28,14 +28,19 @@ SHELLS: dict[str, type[ShellComplete]] = {
 }
 
 
-PROGRAMS = ("qpid-config", "qpid-ha")
+PROGRAMS = ("qpid-config", "qpid-ha", "qpid-stat", "qpid-queue-stats")
 
 
 def tools() -> dict[str, click.Command]:
     """The command-line tools by program name (imported when needed: they change often)."""
-    from qpidtools.cli import config, ha
+    from qpidtools.cli import config, ha, queue_stats, stat
 
-    return {"qpid-config": config.cli, "qpid-ha": ha.cli}
+    return {
+        "qpid-config": config.cli,
+        "qpid-ha": ha.cli,
+        "qpid-stat": stat.cli,
+        "qpid-queue-stats": queue_stats.cli,
+    }
 
 
 def completion_script(command: click.Command, prog: str, shell: str) -> str:

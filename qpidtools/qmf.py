@@ -8,7 +8,7 @@ other layer ever sees bytes.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ class QmfObject:
     package_name: str
     values: dict[str, Any] = field(default_factory=dict)
     update_ts: int = 0
+    create_ts: int = 0
 
     @property
     def key(self) -> str:
@@ -78,7 +79,11 @@ def decode(value: Any) -> Any:
 
 
 class QmfClient:
-    """Speaks QMF2 to the broker agent over one :class:`~qpidtools.transport.Connection`."""
+    """Speaks QMF2 to the broker agent over one :class:`~qpidtools.transport.Connection`.
+
+    Every reply is checked against what QMF promises; one that is not (wrong types, missing
+    keys, pages without end) raises :class:`MalformedReply`, never a ``KeyError``.
+    """
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -95,20 +100,25 @@ class QmfClient:
         expect_reply: bool = True,
     ) -> dict[str, Any]:
         """Invoke ``method`` on an object and return its output arguments."""
-        body = {
-            "_object_id": {"_object_name": object_name},
-            "_method_name": method,
-            "_arguments": dict(arguments or {}),
-        }
+        body = _method_body(object_name, method, arguments)
         replies = self.connection.stream(body, "_method_request", expect_reply=expect_reply)
         reply = next(replies, None)  # one message, even from a broker that marks it partial
         replies.close()
         if reply is None:
             return {}
-        content = self._content(reply)
-        if not isinstance(content, dict) or not isinstance(content.get("_arguments"), dict):
-            raise self._malformed(f"the reply to {method} has no _arguments map")
-        return dict(decode(content["_arguments"]))
+        return self._output(reply, method)
+
+    def call_many(
+        self, calls: Sequence[tuple[str, str, Mapping[str, Any]]]
+    ) -> Iterator[tuple[int, dict[str, Any] | BrokerError]]:
+        """Invoke many ``(object name, method, arguments)`` at once (pipelined); yield each
+        call's index with its output arguments, or the broker's error, as replies arrive."""
+        bodies = [_method_body(*call) for call in calls]
+        for index, replies in self.connection.request_many(bodies, "_method_request"):
+            try:
+                yield index, self._output(replies[0], calls[index][1])
+            except BrokerError as error:
+                yield index, error
 
     def query_class(self, class_name: str, package_name: str | None = None) -> list[QmfObject]:
         """Every object of a class; an unknown class is simply empty."""
@@ -135,12 +145,22 @@ class QmfClient:
             content = self._content(reply)
             if not isinstance(content, list):
                 raise self._malformed("a query reply that is not a list of objects")
-            page = [self._object(item) for item in content]
+            try:
+                page = [_qmf_object(item) for item in content]
+            except _Malformed as bad:
+                raise self._malformed(str(bad)) from None
             fresh = {obj.object_name: obj for obj in page if obj.object_name not in objects}
             if not fresh and "partial" in (reply.properties or {}):
                 raise self._malformed("a partial page of a query reply brought no new object")
             objects.update(fresh)
         return list(objects.values())
+
+    def _output(self, reply: proton.Message, method: str) -> dict[str, Any]:
+        """A method reply's output arguments; the broker's exception raised as BrokerError."""
+        content = self._content(reply)
+        if not isinstance(content, dict) or not isinstance(content.get("_arguments"), dict):
+            raise self._malformed(f"the reply to {method} has no _arguments map")
+        return dict(decode(content["_arguments"]))
 
     def _content(self, reply: proton.Message) -> Any:
         """The body of a reply, after raising the broker's exception if it is one."""
@@ -157,26 +177,43 @@ class QmfClient:
             raise self._malformed("an exception without error_code and error_text")
         raise BrokerError(int(code), text)
 
-    def _object(self, raw: Any) -> QmfObject:
-        """One object of a query reply, its envelope checked (the values are the model's)."""
-        if not isinstance(raw, dict):
-            raise self._malformed("a query reply holding something other than objects")
-        object_id, schema = decode(raw.get("_object_id")), decode(raw.get("_schema_id", {}))
-        name = object_id.get("_object_name") if isinstance(object_id, dict) else None
-        values, update_ts = decode(raw.get("_values", {})), raw.get("_update_ts", 0)
-        if not isinstance(name, str):
-            raise self._malformed("an object without an _object_id name")
-        if not isinstance(schema, dict) or not isinstance(values, dict):
-            raise self._malformed(f"object {name!r} without a _schema_id or _values map")
-        if not isinstance(update_ts, int):
-            raise self._malformed(f"object {name!r} with a non-integer _update_ts")
-        return QmfObject(
-            object_name=name,
-            class_name=str(schema.get("_class_name", "")),
-            package_name=str(schema.get("_package_name", "")),
-            values=values,
-            update_ts=update_ts,
-        )
-
     def _malformed(self, what: str) -> MalformedReply:
         return MalformedReply(f"malformed reply from the broker at {self.address}: {what}")
+
+
+class _Malformed(Exception):
+    """What is wrong with one object; :class:`QmfClient` names the broker and raises it."""
+
+
+def _method_body(
+    object_name: str, method: str, arguments: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    return {
+        "_object_id": {"_object_name": object_name},
+        "_method_name": method,
+        "_arguments": dict(arguments or {}),
+    }
+
+
+def _qmf_object(raw: Any) -> QmfObject:
+    """One object of a query reply, its envelope checked (the values are the model's)."""
+    if not isinstance(raw, dict):
+        raise _Malformed("a query reply holding something other than objects")
+    object_id, schema = decode(raw.get("_object_id")), decode(raw.get("_schema_id", {}))
+    name = object_id.get("_object_name") if isinstance(object_id, dict) else None
+    values = decode(raw.get("_values", {}))
+    update_ts, create_ts = raw.get("_update_ts", 0), raw.get("_create_ts", 0)
+    if not isinstance(name, str):
+        raise _Malformed("an object without an _object_id name")
+    if not isinstance(schema, dict) or not isinstance(values, dict):
+        raise _Malformed(f"object {name!r} without a _schema_id or _values map")
+    if not isinstance(update_ts, int) or not isinstance(create_ts, int):
+        raise _Malformed(f"object {name!r} with a non-integer _update_ts or _create_ts")
+    return QmfObject(
+        object_name=name,
+        class_name=str(schema.get("_class_name", "")),
+        package_name=str(schema.get("_package_name", "")),
+        values=values,
+        update_ts=int(update_ts),
+        create_ts=int(create_ts),
+    )

@@ -68,3 +68,11 @@ def test_an_unknown_chaos_mode_is_refused_naming_it() -> None:
     done = subprocess.run([*COMMAND, "--chaos", "sulk"], capture_output=True, text=True)
     assert done.returncode == 2
     assert "--chaos: unknown mode 'sulk'" in done.stderr
+
+
+def test_log_level_is_qpidds_default_unless_given(qpid_config: Tool) -> None:
+    """A qpidd started without --log-enable reports notice+; the double too, unless told."""
+    for args, level in (((), "notice+"), (("--log-enable", "info+"), "info+")):
+        with running(*args) as lines:
+            address = lines[0].rsplit(" ", 1)[1]
+            assert qpid_config("-b", address, "log").out == f"Log level: {level}\n"

@@ -212,7 +212,7 @@ def test_a_broker_frozen_before_the_command_times_out_connecting(
         ("qpid-config", ("del", "exchange", "amq.fanout"), "del exchange amq.fanout"),
         ("qpid-config", ("del", "queue", "q1", "--force"), "del queue q1"),
         ("qpid-config", ("log", "info+"), "log info+"),
-        ("qpid-ha", ("promote", "--cluster-manager"), "promote"),
+        ("qpid-ha", ("promote", "--cluster-manager", "--force"), "promote"),
     ],
 )
 def test_a_change_whose_reply_never_came_has_an_unknown_outcome(

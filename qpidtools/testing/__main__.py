@@ -8,6 +8,7 @@ import threading
 
 from qpidtools.testing.chaos import MODES
 from qpidtools.testing.cluster import DoubleCluster
+from qpidtools.testing.model import DEFAULT_LOG_LEVEL
 from qpidtools.testing.server import BrokerDouble, TlsFiles
 
 DESCRIPTION = """\
@@ -48,6 +49,13 @@ def main(argv: list[str] | None = None) -> int:
         help="misbehave on purpose, for fault tests: one of "
         f"{', '.join(MODES)} (see qpidtools.testing.chaos); prints a line when holding a reply",
     )
+    parser.add_argument(
+        "--log-enable",
+        metavar="LEVEL",
+        default=DEFAULT_LOG_LEVEL,
+        help=f"the log level 'qpid-config log' reports at start, as qpidd's option "
+        f"(default: qpidd's {DEFAULT_LOG_LEVEL})",
+    )
     args = parser.parse_args(argv)
     if args.chaos and args.chaos.partition("=")[0] not in MODES:
         parser.error(f"--chaos: unknown mode {args.chaos!r}")
@@ -63,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if args.cluster:
-        with DoubleCluster(args.cluster) as cluster:
+        with DoubleCluster(args.cluster, log_level=args.log_enable) as cluster:
             for member in cluster.members:
                 print(f"cluster member listening on {member.address}")
             print(f"brokers URL: {cluster.brokers_url}")
@@ -76,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             port=args.port,
             tls=tls,
             chaos=args.chaos,
+            log_level=args.log_enable,
         ) as double:
             if double.chaos is not None:
                 double.chaos.on_hold = lambda line: print(f"chaos: {line}", flush=True)

@@ -12,7 +12,9 @@ Fixtures (function scoped, fresh state per test): `broker` (queue replication en
 `--ha-queue-replication yes`), `broker_no_ha` (no HA module), `broker_pair` (two brokers A and B
 with queue replication), `ha_cluster` (three members of an HA cluster, nothing promoted),
 `broker_process` (starts brokers in processes of their own, to kill and freeze).
-Each broker object has `address` ("host:port"), `kind` and `is_real`. Tests marked
+Each broker object has `address` ("host:port"), `kind` and `is_real`. Every qpidd a test starts
+gets its own port and its own data directory under the test's `tmp_path` (qpidd locks its data
+directory: two brokers sharing one would stop the second at start-up). Tests marked
 `@pytest.mark.real_broker` are skipped when only the double is available.
 """
 
@@ -25,6 +27,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -69,6 +72,7 @@ class RealBroker:
     address: str
     kind: str
     stop_action: Any = field(repr=False)
+    data_dir: Path
     is_real: bool = True
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
@@ -94,6 +98,16 @@ class RealCluster:
 
 def free_port() -> int:
     return BrokerDouble.free_port()
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` different loopback ports nobody listens on, for brokers that must know each
+    other's ports before any of them starts (all probes stay open until all are chosen)."""
+    with ExitStack() as stack:
+        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
 
 
 def wait_for_port(port: int, alive: Any) -> None:
@@ -149,12 +163,14 @@ def qpidd_binary() -> str | None:
 
 
 @contextmanager
-def real_broker(
-    options: list[str], data_dir: Path, port: int | None = None
-) -> Iterator[RealBroker]:
-    """Start qpidd (process or container) with the given options on a free port."""
+def real_broker(options: list[str], workdir: Path, port: int | None = None) -> Iterator[RealBroker]:
+    """Start qpidd (process or container) with the given options on a free port.
+
+    Its data directory (with its log) is a new directory under ``workdir``, never shared.
+    """
     port = port or free_port()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    workdir.mkdir(parents=True, exist_ok=True)
+    data_dir = Path(tempfile.mkdtemp(prefix=f"qpidd-{port}-", dir=workdir))
     arguments = qpidd_arguments(port, data_dir, options)
     if broker_source() == "container":
         from testcontainers.core.container import DockerContainer
@@ -167,7 +183,7 @@ def real_broker(
         container.start()
         try:
             wait_for_port(port, lambda: True)
-            yield RealBroker(f"127.0.0.1:{port}", "container", container.stop)
+            yield RealBroker(f"127.0.0.1:{port}", "container", container.stop, data_dir)
         finally:
             container.stop()
         return
@@ -177,7 +193,9 @@ def real_broker(
         process = subprocess.Popen([binary, *arguments], stdout=output, stderr=subprocess.STDOUT)
     try:
         wait_for_port(port, lambda: process.poll() is None)
-        yield RealBroker(f"127.0.0.1:{port}", "qpidd", lambda: stop_process(process), True, process)
+        yield RealBroker(
+            f"127.0.0.1:{port}", "qpidd", lambda: stop_process(process), data_dir, True, process
+        )
     finally:
         stop_process(process)
 
@@ -259,8 +277,7 @@ def broker_process(tmp_path: Path) -> Iterator[Callable[..., BrokerProcess]]:
                 return stack.enter_context(double_process(chaos))
             if chaos:
                 pytest.skip(f"the chaos mode {chaos} is the broker double's; a real qpidd is set")
-            data = tmp_path / f"qpidd-{free_port()}"
-            real = stack.enter_context(real_broker(HA_OPTIONS, data))
+            real = stack.enter_context(real_broker(HA_OPTIONS, tmp_path / "processes"))
             assert real.process is not None
             return BrokerProcess(real.address, real.kind, True, real.process)
 
@@ -286,7 +303,7 @@ def broker(tmp_path: Path) -> Iterator[BrokerHandle]:
         with BrokerDouble(ha="standalone") as double:
             yield double
     else:
-        with real_broker(HA_OPTIONS, tmp_path / "qpidd") as started:
+        with real_broker(HA_OPTIONS, tmp_path) as started:
             yield started
 
 
@@ -300,7 +317,7 @@ def broker_no_ha(tmp_path: Path) -> Iterator[BrokerHandle]:
         with BrokerDouble(ha=None) as double:
             yield double
     else:
-        with real_broker([], tmp_path / "qpidd") as started:
+        with real_broker([], tmp_path) as started:
             yield started
 
 
@@ -315,8 +332,8 @@ def broker_pair(tmp_path: Path) -> Iterator[tuple[BrokerHandle, BrokerHandle]]:
             a: BrokerHandle = stack.enter_context(BrokerDouble())
             b: BrokerHandle = stack.enter_context(BrokerDouble())
         else:
-            a = stack.enter_context(real_broker(HA_OPTIONS, tmp_path / "A"))
-            b = stack.enter_context(real_broker(HA_OPTIONS, tmp_path / "B"))
+            a = stack.enter_context(real_broker(HA_OPTIONS, tmp_path))
+            b = stack.enter_context(real_broker(HA_OPTIONS, tmp_path))
         yield a, b
 
 
@@ -327,12 +344,9 @@ def ha_cluster(tmp_path: Path) -> Iterator[DoubleCluster | RealCluster]:
         with DoubleCluster(3, recovery_s=0.2) as cluster:
             yield cluster
         return
-    ports = [free_port() for _ in range(3)]
+    ports = free_ports(3)
     url = "amqp:" + ",".join(f"tcp:127.0.0.1:{port}" for port in ports)
     options = ["--ha-cluster", "yes", "--ha-brokers-url", url, "--ha-public-url", url]
     with ExitStack() as stack:
-        members = [
-            stack.enter_context(real_broker(options, tmp_path / f"C{n}", port))
-            for n, port in enumerate(ports, 1)
-        ]
+        members = [stack.enter_context(real_broker(options, tmp_path, port)) for port in ports]
         yield RealCluster(members, url)
