@@ -22,6 +22,8 @@ from qmf_replay import decode
 
 from qpidtools import broker as broker_module
 from qpidtools.address import parse_address
+from qpidtools.cli import config, ha, stat
+from qpidtools.cli.common import run
 from qpidtools.testing import BrokerDouble
 from qpidtools.transport import ConnectionSettings
 
@@ -220,6 +222,10 @@ HOSTILE = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 CASES = [
+    ("queue", "qpid-stat", ("-q",)),
+    ("exchange", "qpid-stat", ("-e",)),
+    ("connection", "qpid-stat", ("-c",)),
+    ("broker", "qpid-stat", ("-g",)),
     ("queue", "qpid-config", ("queues",)),
     ("queue", "qpid-config", ("queues", "--json")),
     ("binding", "qpid-config", ("queues", "-r")),
@@ -233,12 +239,21 @@ CASES = [
 ]
 
 
+TOOLS = {"qpid-config": config.cli, "qpid-ha": ha.cli, "qpid-stat": stat.cli}
+
+
+def run_tool(capsys: pytest.CaptureFixture[str], prog: str, argv: tuple[str, ...]) -> Outcome:
+    capsys.readouterr()
+    code = run(TOOLS[prog], prog, list(argv))
+    captured = capsys.readouterr()
+    return Outcome(code, captured.out, captured.err)
+
+
 @pytest.mark.parametrize(("key", "prog", "argv"), CASES)
 @HOSTILE
 @given(data=st.data())
 def test_mutated_recorded_replies_give_one_line_or_output(
-    qpid_config: Tool,
-    qpid_ha: Tool,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     key: str,
     prog: str,
@@ -248,15 +263,14 @@ def test_mutated_recorded_replies_give_one_line_or_output(
     replies = dict(recorded())
     replies[key] = data.draw(spoilt(replies[key]), label=key)
     monkeypatch.setattr(broker_module, "Connection", Replaying(replies))
-    tool = qpid_config if prog == "qpid-config" else qpid_ha
-    assert_clean(tool(*argv), prog)
+    assert_clean(run_tool(capsys, prog, argv), prog)
 
 
 def test_the_recorded_replies_themselves_list_cleanly(
-    qpid_config: Tool, qpid_ha: Tool, monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The stand-in answers like qpidd: unspoilt, every case succeeds."""
     monkeypatch.setattr(broker_module, "Connection", Replaying(recorded()))
     for _, prog, argv in CASES:
-        outcome = (qpid_config if prog == "qpid-config" else qpid_ha)(*argv)
+        outcome = run_tool(capsys, prog, argv)
         assert (outcome.code, outcome.err) == (0, ""), (argv, outcome)

@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from qpidtools.errors import MalformedReply
+
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
@@ -28,11 +30,21 @@ def plain(value: Any) -> str:
     return str(int(value)) if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 
+def number(value: Any) -> float:
+    """A statistic as sent; anything but a number means the broker's reply is malformed."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        kind = type(value).__name__
+        raise MalformedReply(
+            f"malformed reply from the broker: a statistic is {kind}, not a number"
+        )
+    return value
+
+
 def count(value: Any) -> str:
     """Counts in ``-c``/``-e``/``-q``: ``"  43"``, ``4.36k``, ``65.8k``, `` 445k``, ``1.20m``."""
     if value is None:
         return ""
-    if value < 1000:
+    if number(value) < 1000:
         return f"{int(value):4d}"
     for unit, scale in _UNITS:
         if value < scale * 1000 or unit == "g":
@@ -46,7 +58,7 @@ def count(value: Any) -> str:
 
 
 def commas(value: Any) -> str:
-    return "" if value is None else f"{value:,}"
+    return "" if value is None else f"{number(value):,}"
 
 
 def yes_or_blank(value: Any) -> str:
@@ -61,7 +73,7 @@ def duration(nanoseconds: Any) -> str:
     """``7s``, ``2m 5s``, ``1h 0m 3s``, ``2d 1h 0m 0s``: leading zero units left out."""
     if nanoseconds is None:
         return ""
-    seconds = max(int(nanoseconds), 0) // 1_000_000_000
+    seconds = max(int(number(nanoseconds)), 0) // 1_000_000_000
     minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
     text = f"{days}d " if days else ""
     if hours or text:
@@ -73,11 +85,11 @@ def duration(nanoseconds: Any) -> str:
 
 def timestamp(nanoseconds: Any) -> str:
     """``%c`` in UTC, as the classic tool printed ``lastAclLoad``."""
-    return time.strftime("%c", time.gmtime(int(nanoseconds) / 1e9)) if nanoseconds else ""
+    return time.strftime("%c", time.gmtime(number(nanoseconds) / 1e9)) if nanoseconds else ""
 
 
 def rate(value: Any) -> str:
-    return "" if value is None else f"{value:.1f}"
+    return "" if value is None else f"{number(value):.1f}"
 
 
 @dataclass(frozen=True)
