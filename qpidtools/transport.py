@@ -116,9 +116,8 @@ class Connection:
         Messages for other requests (late answers to a request that timed out) do not count
         as an answer.
         """
-        timeout = self.settings.timeout
         while True:
-            deadline = None if timeout is None else time.monotonic() + timeout
+            deadline = self._deadline()
             while True:
                 reply = self._receiver.receive(timeout=_remaining(deadline))
                 self._receiver.accept()
@@ -145,12 +144,14 @@ class Connection:
                 pending[correlation_id] = (index, [])
                 message = self._message(body, opcode, correlation_id)
                 deliveries.append(self._sender.link.send(message))  # no wait for settlement
+            deadline = self._deadline()
             while pending:
-                reply = self._receiver.receive(timeout=self.settings.timeout)
+                reply = self._receiver.receive(timeout=_remaining(deadline))
                 self._receiver.accept()
                 waiting = pending.get(str(reply.correlation_id))
                 if waiting is None:
-                    continue  # a late answer to an earlier, timed-out request
+                    continue  # a late answer to an earlier request: no answer to these
+                deadline = self._deadline()
                 waiting[1].append(reply)
                 if "partial" not in (reply.properties or {}):
                     del pending[str(reply.correlation_id)]
@@ -161,6 +162,11 @@ class Connection:
         finally:
             for delivery in deliveries:
                 delivery.settle()
+
+    def _deadline(self) -> float | None:
+        """When the broker's silence, from now, exceeds the timeout (``None``: never)."""
+        timeout = self.settings.timeout
+        return None if timeout is None else time.monotonic() + timeout
 
     def _message(self, body: Mapping[str, Any], opcode: str, correlation_id: str) -> proton.Message:
         from proton import Message
