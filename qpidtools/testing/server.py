@@ -36,7 +36,8 @@ from proton.reactor import ApplicationEvent, Container, EventInjector
 from qpidtools.testing import agent as qmf
 from qpidtools.testing import model
 from qpidtools.testing.agent import Agent, Request
-from qpidtools.testing.ha import DOUBLES, Cluster, HaBroker
+from qpidtools.testing.federation import DOUBLES, peers_changed
+from qpidtools.testing.ha import Cluster, HaBroker
 from qpidtools.testing.model import LOCK, BrokerState, ClientConnection, Queue
 
 log = logging.getLogger(__name__)
@@ -458,6 +459,7 @@ class BrokerDouble(StopsOnExit):
                 self.ha = HaBroker(self.state)
             self.agent = Agent(self.state, self.ha)
             DOUBLES[self.port] = self.state
+            peers_changed()
         self.running = True
         self.injector = EventInjector()
         self.container.selectable(self.injector)
@@ -482,6 +484,7 @@ class BrokerDouble(StopsOnExit):
             self.running = False
             if DOUBLES.get(self.port) is self.state:
                 del DOUBLES[self.port]
+                peers_changed()
             if self.ha is not None and self.ha.cluster is not None:
                 self.ha.cluster.stopped(self.ha)
 
@@ -491,7 +494,6 @@ class BrokerDouble(StopsOnExit):
             self.injector.trigger(ApplicationEvent("halt"))
             self.thread.join(timeout=10)
         self.injector.close()
-
 
     def __repr__(self) -> str:
         return f"BrokerDouble({self.address})"
