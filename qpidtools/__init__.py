@@ -13,13 +13,14 @@ from qpidtools.errors import (
     QpidToolsError,
     UsageError,
 )
-from qpidtools.model import Binding, BrokerInfo, Exchange, HaBroker, Queue
+from qpidtools.model import Binding, Bridge, BrokerInfo, Exchange, HaBroker, Link, Queue
 from qpidtools.transport import ConnectionSettings
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Binding",
+    "Bridge",
     "Broker",
     "BrokerAddress",
     "BrokerError",
@@ -30,6 +31,7 @@ __all__ = [
     "Exchange",
     "HaBroker",
     "HaNotLoadedError",
+    "Link",
     "Queue",
     "QpidToolsError",
     "UsageError",

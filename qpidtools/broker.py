@@ -20,6 +20,7 @@ from qpidtools.errors import (
     QpidToolsError,
     UsageError,
 )
+from qpidtools.federation import Federation
 from qpidtools.model import Binding, BrokerInfo, Exchange, HaBroker, Queue
 from qpidtools.qmf import ACL_OBJECT, BROKER_OBJECT, HA_BROKER_OBJECT, QmfClient, QmfObject
 from qpidtools.transport import Connection, ConnectionSettings
@@ -39,8 +40,11 @@ def binding_name(exchange: str, queue: str, key: str = "") -> str:
     return f"{exchange}/{queue}/{key}"
 
 
-class Broker:
-    """One broker, reached over one connection, with typed queries and management methods."""
+class Broker(Federation):
+    """One broker, reached over one connection, with typed queries and management methods.
+
+    Links and bridges (federation) are the methods of :class:`~qpidtools.federation.Federation`.
+    """
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection

@@ -1,0 +1,515 @@
+"""qpid-route: links and routes (bridges) that carry messages between qpidd brokers.
+
+The classic command lines, unchanged: ``link add|del|list``, ``route add|del|list|flush|map``,
+``dynamic add|del`` and ``queue add|del``, with DEST (the broker that receives the messages
+and holds the link) before SRC. Options may stand anywhere on the line. With ``-s`` the roles
+swap: the link and bridge are made on SRC and push to DEST.
+
+- Exit status: 0 success (also a duplicate route with ``-q``, and a missing route with
+  ``-q``); 1 a broker refused or could not be reached, a duplicate route, a missing link or
+  route, a link that failed; 2 a usage mistake, found before anything connects.
+- ``route map`` visits the brokers found through links in parallel, each within
+  ``--timeout``; ``--dot`` prints the map as a Graphviz graph.
+
+The ``--json`` documents are described in :mod:`qpidtools.render.route`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from qpidtools.address import BrokerAddress, parse_address
+from qpidtools.broker import Broker
+from qpidtools.cli.common import (
+    CONTEXT_SETTINGS,
+    Invocation,
+    invocation,
+    remember,
+    remembered_option,
+    run,
+    shared_options,
+    version_option,
+)
+from qpidtools.cli.completion import complete_exchanges, complete_queues
+from qpidtools.errors import BrokerError, QpidToolsError, UsageError
+from qpidtools.federation import UNLIMITED_CREDIT, federation_map, route_label, same_host
+from qpidtools.model import Bridge, Link
+from qpidtools.render import route as render
+
+PROG = "qpid-route"
+#: How long ``link add`` waits for a new link's first connection attempt (the classic 3 s).
+LINK_WAIT_S = 3.0
+TRANSPORTS = ("tcp", "ssl", "rdma")
+
+
+def _alias_of(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def record(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is not None and ctx.get_parameter_source(param.name or "") == (
+            click.core.ParameterSource.COMMANDLINE
+        ):
+            remember(ctx, name, value)
+        return value
+
+    return record
+
+
+_COMMON = shared_options(
+    remembered_option("-q", "--quiet", is_flag=True, default=None,
+                      help="Quiet output: a duplicate or missing route is not an error."),
+    remembered_option("-d", "--durable", is_flag=True, default=None,
+                      help="Added links and routes are durable."),
+    remembered_option("-e", "--del-empty-link", is_flag=True, default=None,
+                      help="Delete the link after deleting its last route."),
+    remembered_option("-s", "--src-local", is_flag=True, default=None,
+                      help="Make the link on the source broker and push to DEST (push route)."),
+    remembered_option("--ack", type=click.IntRange(min=0), metavar="N",
+                      help="Acknowledge transfers over the bridge in batches of N."),
+    remembered_option("--credit", type=click.IntRange(min=0), metavar="MSGS",
+                      help="Messages a sender may have outstanding (0: unlimited)."),
+    remembered_option("-t", "--transport", type=click.Choice(TRANSPORTS), metavar="TRANSPORT",
+                      help="Transport of new links: tcp (default), ssl or rdma."),
+    click.option("--client-sasl-mechanism", metavar="MECH", expose_value=False,
+                 callback=_alias_of("sasl_mechanism"),
+                 help="Same as --sasl-mechanism: how this tool logs in to the broker (the "
+                 "brokers' own login is the MECHANISM argument)."),
+    remembered_option("--ha-admin", is_flag=True, default=None,
+                      help="Allow connecting to an HA backup broker."),
+    remembered_option("--dot", is_flag=True, default=None,
+                      help="route map: print the map as a Graphviz DOT graph."),
+    verbose_help="Verbose output: the link state, each step, and on failure the broker's error "
+    "as it was sent.",
+)  # fmt: skip
+
+
+def _connect(inv: Invocation, broker: str | None) -> tuple[BrokerAddress, Any]:
+    """The broker to manage: BROKER as typed, else the default (profile, env, localhost)."""
+    if broker is None:
+        return inv.settings.address, Broker.connect(inv.settings)
+    address = parse_address(broker)
+    return address, Broker.connect(inv.settings.for_address(address))
+
+
+class RouteGroup(click.Group):
+    """A command group that asks for its command in one line instead of printing help."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args and not ctx.resilient_parsing:
+            words = ", ".join(self.list_commands(ctx))
+            raise click.UsageError(f"missing command: {words}", ctx)
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=RouteGroup, context_settings=CONTEXT_SETTINGS)
+@_COMMON
+@version_option()
+def cli() -> None:
+    """Manage federation links and routes between qpidd brokers.
+
+    \b
+    Usage (the classic command lines):
+      qpid-route [OPTIONS] dynamic add DEST SRC EXCHANGE [TAG] [EXCLUDES] [MECHANISM]
+      qpid-route [OPTIONS] dynamic del DEST SRC EXCHANGE
+      qpid-route [OPTIONS] route add   DEST SRC EXCHANGE ROUTING-KEY [TAG] [EXCLUDES] [MECHANISM]
+      qpid-route [OPTIONS] route del   DEST SRC EXCHANGE ROUTING-KEY
+      qpid-route [OPTIONS] queue add   DEST SRC EXCHANGE QUEUE [MECHANISM]
+      qpid-route [OPTIONS] queue del   DEST SRC EXCHANGE QUEUE
+      qpid-route [OPTIONS] route list  [DEST]
+      qpid-route [OPTIONS] route flush [DEST]
+      qpid-route [OPTIONS] route map   [BROKER]
+      qpid-route [OPTIONS] link add  DEST SRC [MECHANISM]
+      qpid-route [OPTIONS] link del  DEST SRC
+      qpid-route [OPTIONS] link list [DEST]
+
+    \b
+    A broker address is [user/password@]host[:port] or amqp[s]://[user[:password]@]host[:port].
+    The credentials in <src-broker> are what the destination broker logs in to the source
+    with (MECHANISM: e.g. PLAIN); they are never printed.
+    """
+
+
+def _group(name: str, help_text: str) -> click.Group:
+    @cli.group(name, cls=RouteGroup, context_settings=CONTEXT_SETTINGS, help=help_text)
+    @_COMMON
+    def group() -> None:
+        pass
+
+    return group
+
+
+link_group = _group("link", "Add, delete and list links (connections between brokers).")
+route_group = _group("route", "Add, delete, list, flush and map static routes.")
+dynamic_group = _group(
+    "dynamic", "Add and delete dynamic routes (bindings follow the destination)."
+)
+queue_group = _group(
+    "queue", "Add and delete queue routes (a source queue drained into an exchange)."
+)
+
+DEST = click.argument("dest", metavar="DEST")
+SRC = click.argument("src", metavar="SRC")
+EXCHANGE = click.argument("exchange", shell_complete=complete_exchanges)
+MECHANISM = click.argument("mechanism", required=False, default="")
+
+
+def _ends(inv: Invocation, dest: str, src: str) -> tuple[BrokerAddress, BrokerAddress]:
+    """(the broker to manage, the broker its link goes to): DEST and SRC, swapped by -s."""
+    local, remote = parse_address(dest), parse_address(src)
+    return (remote, local) if inv.flag("src_local") else (local, remote)
+
+
+def _link(broker: Broker, inv: Invocation, remote: BrokerAddress, mechanism: str) -> Link:
+    """The link to ``remote``, opened if there is none; waits for its first attempt."""
+    if broker.find_link(remote.host, remote.port) is None:
+        transport = inv.options.get("transport") or "tcp"
+        try:
+            broker.open_link(
+                remote.host,
+                remote.port,
+                durable=inv.flag("durable"),
+                mechanism=mechanism,
+                username=remote.user or "",
+                password=remote.password or "",
+                transport=transport,
+            )
+        except BrokerError as error:
+            if error.error_code == 3:  # NotImplemented: the transport was not built
+                raise QpidToolsError(
+                    f"Link failed to create: the broker does not support transport {transport!r}"
+                ) from error
+            raise
+    timeout = inv.settings.timeout
+    wait = 0.0 if inv.flag("quiet") else min(LINK_WAIT_S, timeout or LINK_WAIT_S)
+    link = broker.wait_for_link(remote.host, remote.port, wait)
+    if link is None:
+        raise QpidToolsError("Link failed to create")
+    if link.state == "Failed":
+        raise QpidToolsError(f"Link failed to create {link.last_error}")
+    if inv.verbose:
+        click.echo(f"Link state is {link.state}")
+    return link
+
+
+def _self_link(local: BrokerAddress, remote: BrokerAddress) -> None:
+    if local.port == remote.port and same_host(local.host, remote.host):
+        raise UsageError("Linking broker to itself is not permitted")
+
+
+# -- link ----------------------------------------------------------------------------------------
+
+
+@link_group.command("add", context_settings=CONTEXT_SETTINGS)
+@_COMMON
+@DEST
+@SRC
+@MECHANISM
+@click.pass_context
+def link_add(ctx: click.Context, dest: str, src: str, mechanism: str) -> None:
+    """Make DEST open a link to SRC (MECHANISM: how DEST logs in to SRC).
+
+    A link to SRC's host and port that exists already, whatever its transport, is left as it
+    is (exit 0). Waits up to 3 s for the link's first connection attempt; a link whose login
+    was refused exits 1.
+    """
+    inv = invocation(ctx)
+    local, remote = parse_address(dest), parse_address(src)
+    _self_link(local, remote)
+    with Broker.connect(inv.settings.for_address(local)) as broker:
+        _link(broker, inv, remote, mechanism)
+
+
+@link_group.command("del", context_settings=CONTEXT_SETTINGS)
+@_COMMON
+@DEST
+@SRC
+@click.pass_context
+def link_del(ctx: click.Context, dest: str, src: str) -> None:
+    """Delete DEST's link to SRC, and its routes. A missing link is an error."""
+    inv = invocation(ctx)
+    local, remote = parse_address(dest), parse_address(src)
+    with Broker.connect(inv.settings.for_address(local)) as broker:
+        link = broker.find_link(remote.host, remote.port)
+        if link is None:
+            raise QpidToolsError("Link not found")
+        broker.close_link(link)
+    if inv.verbose:
+        click.echo("Close method returned: 0 OK")
+
+
+@link_group.command("list", context_settings=CONTEXT_SETTINGS)
+@_COMMON
+@click.argument("dest", metavar="[DEST]", required=False)
+@click.pass_context
+def link_list(ctx: click.Context, dest: str | None) -> None:
+    """List the links of DEST (default: localhost)."""
+    inv = invocation(ctx)
+    _, connection = _connect(inv, dest)
+    with connection as broker:
+        links = broker.links()
+    render.show_links(inv, links)
+
+
+# -- adding routes ---------------------------------------------------------------------------
+
+
+def _add_route(
+    inv: Invocation,
+    ends: tuple[str, str],
+    mechanism: str,
+    matches: Callable[[Bridge], bool],
+    label: str,
+    bridge: dict[str, Any],
+) -> int:
+    """Open the link if needed and add the bridge, unless the same route is there already."""
+    local, remote = _ends(inv, *ends)
+    _self_link(local, remote)
+    local_push = inv.flag("src_local")
+    with Broker.connect(inv.settings.for_address(local)) as broker:
+        link = _link(broker, inv, remote, mechanism)
+        for found in broker.bridges():
+            if found.link == link.name and found.src_is_local == local_push and matches(found):
+                if inv.flag("quiet"):
+                    return 0
+                raise QpidToolsError(f"Duplicate Route - ignoring: {label}")
+        if inv.verbose:
+            click.echo("Creating inter-broker binding...")
+        credit = inv.options.get("credit") or UNLIMITED_CREDIT
+        broker.add_bridge(
+            link,
+            src_is_local=local_push,
+            durable=inv.flag("durable"),
+            sync=inv.options.get("ack") or 0,
+            credit=credit,
+            **bridge,
+        )
+    if inv.verbose:
+        click.echo("Bridge method returned: 0 OK")
+    return 0
+
+
+@route_group.command("add", context_settings=CONTEXT_SETTINGS)
+@_COMMON
+@DEST
+@SRC
+@EXCHANGE
+@click.argument("key", metavar="ROUTING-KEY")
+@click.argument("tag", required=False, default="")
+@click.argument("excludes", metavar="[EXCLUDE-LIST]", required=False, default="")
+@MECHANISM
+@click.pass_context
+def route_add(
+    ctx: click.Context,
+    dest: str,
+    src: str,
+    exchange: str,
+    key: str,
+    tag: str,
+    excludes: str,
+    mechanism: str,
+) -> int:
+    """Route messages with ROUTING-KEY from EXCHANGE on SRC to EXCHANGE on DEST.
+
+    The link is opened if needed. The same route again is an error (exit 1), or nothing with -q.
+    """
+
+    def same(bridge: Bridge) -> bool:
+        return bridge.kind == "exchange" and (bridge.dest, bridge.key) == (exchange, key)
+
+    return _add_route(
+        invocation(ctx), (dest, src), mechanism, same, f"{exchange}({key})",
+        {"src": exchange, "dest": exchange, "key": key, "tag": tag, "excludes": excludes},
+    )  # fmt: skip
+
+
+@dynamic_group.command("add", context_settings=CONTEXT_SETTINGS)
+@_COMMON
+@DEST
+@SRC
+@EXCHANGE
+@click.argument("tag", required=False, default="")
+@click.argument("excludes", metavar="[EXCLUDE-LIST]", required=False, default="")
+@MECHANISM
+@click.pass_context
+def dynamic_add(
+    ctx: click.Context, dest: str, src: str, exchange: str, tag: str, excludes: str, mechanism: str
+) -> int:
+    """Route to EXCHANGE on DEST what its bindings ask for from EXCHANGE on SRC.
+
+    Not with -s (a dynamic route follows the destination's bindings).
+    """
+    inv = invocation(ctx)
+    if inv.flag("src_local"):
+        raise UsageError("--src-local is not permitted on dynamic routes")
+
+    def same(bridge: Bridge) -> bool:
+        return bridge.dynamic and bridge.dest == exchange
+
+    return _add_route(
+        inv, (dest, src), mechanism, same, f"{exchange}({exchange})",
+        {"src": exchange, "dest": exchange, "tag": tag, "excludes": excludes, "dynamic": True},
+    )  # fmt: skip
+
+
+@queue_group.command("add", context_settings=CONTEXT_SETTINGS)
+@_COMMON
+@DEST
+@SRC
+@EXCHANGE
+@click.argument("queue", shell_complete=complete_queues)
+@MECHANISM
+@click.pass_context
+def queue_add(
+    ctx: click.Context, dest: str, src: str, exchange: str, queue: str, mechanism: str
+) -> int:
+    """Move the messages of QUEUE on SRC to EXCHANGE on DEST."""
+
+    def same(bridge: Bridge) -> bool:
+        return bridge.kind == "queue" and (bridge.dest, bridge.src) == (exchange, queue)
+
+    return _add_route(
+        invocation(ctx), (dest, src), mechanism, same, f"{exchange}({queue})",
+        {"src": queue, "dest": exchange, "src_is_queue": True},
+    )  # fmt: skip
+
+
+# -- deleting routes ---------------------------------------------------------------------------
+
+
+def _del_route(inv: Invocation, dest: str, src: str, kind: str, exchange: str, label: str) -> int:
+    """Delete the route; with -e also its link when no route is left on it."""
+    local, remote = _ends(inv, dest, src)
+    with Broker.connect(inv.settings.for_address(local)) as broker:
+        link = broker.find_link(remote.host, remote.port)
+        if link is None:
+            if inv.flag("quiet"):
+                return 0
+            raise QpidToolsError(f"No link found from {remote.host_port} to {local.host_port}")
+        bridges = [bridge for bridge in broker.bridges() if bridge.link == link.name]
+        found = next(
+            (
+                b
+                for b in bridges
+                if b.kind == kind and b.dest == exchange and route_label(b) == label
+            ),
+            None,
+        )
+        if found is None:
+            if inv.flag("quiet"):
+                return 0
+            raise QpidToolsError("Route not found")
+        if inv.verbose:
+            click.echo("Closing bridge...")
+        broker.close_bridge(found)
+        if inv.flag("del_empty_link") and len(bridges) == 1:
+            if inv.verbose:
+                click.echo("Last bridge on link, closing link...")
+            broker.close_link(link)
+    return 0
+
+
+@route_group.command("del", context_settings=CONTEXT_SETTINGS)
+@_COMMON
+@DEST
+@SRC
+@EXCHANGE
+@click.argument("key", metavar="ROUTING-KEY")
+@click.pass_context
+def route_del(ctx: click.Context, dest: str, src: str, exchange: str, key: str) -> int:
+    """Delete the route of ROUTING-KEY from EXCHANGE on SRC to DEST. A missing route is an
+    error (exit 1), or nothing with -q."""
+    return _del_route(invocation(ctx), dest, src, "exchange", exchange, key)
+
+
+@dynamic_group.command("del", context_settings=CONTEXT_SETTINGS)
+@_COMMON
+@DEST
+@SRC
+@EXCHANGE
+@click.pass_context
+def dynamic_del(ctx: click.Context, dest: str, src: str, exchange: str) -> int:
+    """Delete the dynamic route of EXCHANGE from SRC to DEST."""
+    return _del_route(invocation(ctx), dest, src, "dynamic", exchange, exchange)
+
+
+@queue_group.command("del", context_settings=CONTEXT_SETTINGS)
+@_COMMON
+@DEST
+@SRC
+@EXCHANGE
+@click.argument("queue", shell_complete=complete_queues)
+@click.pass_context
+def queue_del(ctx: click.Context, dest: str, src: str, exchange: str, queue: str) -> int:
+    """Delete the route of QUEUE on SRC to EXCHANGE on DEST."""
+    return _del_route(invocation(ctx), dest, src, "queue", exchange, queue)
+
+
+# -- listing, flushing, mapping ---------------------------------------------------------------
+
+
+@route_group.command("list", context_settings=CONTEXT_SETTINGS)
+@_COMMON
+@click.argument("dest", metavar="[DEST]", required=False)
+@click.pass_context
+def route_list(ctx: click.Context, dest: str | None) -> None:
+    """List the routes of DEST (default: localhost): one line per bridge."""
+    inv = invocation(ctx)
+    address, connection = _connect(inv, dest)
+    with connection as broker:
+        links, bridges = broker.links(), broker.bridges()
+    render.show_routes(inv, render.routes_of(address.host_port, links, bridges))
+
+
+@route_group.command("flush", context_settings=CONTEXT_SETTINGS)
+@_COMMON
+@click.argument("dest", metavar="[DEST]", required=False)
+@click.pass_context
+def route_flush(ctx: click.Context, dest: str | None) -> None:
+    """Delete every route of DEST; with -e its links too."""
+    inv = invocation(ctx)
+    _, connection = _connect(inv, dest)
+    with connection as broker:
+        links = broker.links()
+        by_name = {link.name: link for link in links}
+        for bridge in broker.bridges():
+            link = by_name.get(bridge.link)
+            where = link.address if link else bridge.link
+            _step(
+                inv,
+                f"Deleting Bridge: {where} {bridge.dest} {bridge.key}...",
+                bridge,
+                broker.close_bridge,
+            )
+        if inv.flag("del_empty_link"):
+            for link in links:
+                _step(inv, f"Deleting Link: {link.address}...", link, broker.close_link)
+
+
+def _step(inv: Invocation, what: str, target: Any, action: Callable[[Any], None]) -> None:
+    action(target)
+    if inv.verbose:
+        click.echo(f"{what}  Ok")
+
+
+@route_group.command("map", context_settings=CONTEXT_SETTINGS)
+@_COMMON
+@click.argument("target", metavar="[BROKER]", required=False)
+@click.pass_context
+def route_map(ctx: click.Context, target: str | None) -> None:
+    """Show every broker reachable from BROKER through links, and their routes.
+
+    The brokers are asked in parallel, each within --timeout; one that cannot be reached is
+    shown with its error. --dot prints a Graphviz graph (dot -Tsvg) instead.
+    """
+    inv = invocation(ctx)
+    start = inv.settings.address if target is None else parse_address(target)
+    brokers = federation_map(inv.settings, start)
+    if brokers[0].error is not None:
+        raise brokers[0].error
+    render.show_map(inv, brokers, dot=inv.flag("dot"))
+
+
+def main() -> None:
+    sys.exit(run(cli, PROG))
