@@ -392,7 +392,8 @@ def _del_route(inv: Invocation, dest: str, src: str, kind: str, exchange: str, l
             (
                 b
                 for b in bridges
-                if b.kind == kind and b.dest == exchange and route_label(b) == label
+                if (b.kind, b.dest, route_label(b), b.src_is_local)
+                == (kind, exchange, label, inv.flag("src_local"))
             ),
             None,
         )

@@ -260,7 +260,7 @@ def map_dot(brokers: Sequence[MappedBroker]) -> list[str]:
         if broker.error is None:
             lines.append(f"  {_dot_id(broker.address)};")
         else:
-            label = _dot_id(f"{broker.address}\nunreachable")
+            label = _dot_id(broker.address)[:-1] + '\\nunreachable"'
             lines.append(f"  {_dot_id(broker.address)} [label={label}, style=dashed, color=grey];")
     for route in _map_routes(brokers):
         bridge = route.bridge
