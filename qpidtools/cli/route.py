@@ -34,7 +34,7 @@ from qpidtools.cli.common import (
     shared_options,
     version_option,
 )
-from qpidtools.cli.completion import complete_exchanges, complete_queues
+from qpidtools.cli.completion import complete_exchanges_of
 from qpidtools.errors import BrokerError, QpidToolsError, UsageError
 from qpidtools.federation import UNLIMITED_CREDIT, federation_map, route_label, same_host
 from qpidtools.model import Bridge, Link
@@ -151,7 +151,7 @@ queue_group = _group(
 
 DEST = click.argument("dest", metavar="DEST")
 SRC = click.argument("src", metavar="SRC")
-EXCHANGE = click.argument("exchange", shell_complete=complete_exchanges)
+EXCHANGE = click.argument("exchange", shell_complete=complete_exchanges_of("dest"))
 MECHANISM = click.argument("mechanism", required=False, default="")
 
 
@@ -358,7 +358,7 @@ def dynamic_add(
 @DEST
 @SRC
 @EXCHANGE
-@click.argument("queue", shell_complete=complete_queues)
+@click.argument("queue")
 @MECHANISM
 @click.pass_context
 def queue_add(
@@ -440,7 +440,7 @@ def dynamic_del(ctx: click.Context, dest: str, src: str, exchange: str) -> int:
 @DEST
 @SRC
 @EXCHANGE
-@click.argument("queue", shell_complete=complete_queues)
+@click.argument("queue")
 @click.pass_context
 def queue_del(ctx: click.Context, dest: str, src: str, exchange: str, queue: str) -> int:
     """Delete the route of QUEUE on SRC to EXCHANGE on DEST."""
