@@ -26,6 +26,7 @@ from qpidtools.address import BrokerAddress, parse_address
 from qpidtools.broker import Broker
 from qpidtools.cli.common import (
     CONTEXT_SETTINGS,
+    Decorator,
     Invocation,
     invocation,
     remember,
@@ -153,6 +154,24 @@ DEST = click.argument("dest", metavar="DEST")
 SRC = click.argument("src", metavar="SRC")
 EXCHANGE = click.argument("exchange", shell_complete=complete_exchanges_of("dest"))
 MECHANISM = click.argument("mechanism", required=False, default="")
+ROUTING_KEY = click.argument("key", metavar="ROUTING-KEY")
+TAG = click.argument("tag", required=False, default="")
+EXCLUDES = click.argument("excludes", metavar="[EXCLUDE-LIST]", required=False, default="")
+QUEUE = click.argument("queue")
+OPTIONAL_DEST = click.argument("dest", metavar="[DEST]", required=False)
+OPTIONAL_BROKER = click.argument("target", metavar="[BROKER]", required=False)
+
+
+def command(group: click.Group, name: str, *arguments: Decorator) -> Decorator:
+    """``group``'s command ``name``, taking the context, ``arguments`` and every option."""
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        function = click.pass_context(function)
+        for argument in reversed(arguments):
+            function = argument(function)
+        return group.command(name, context_settings=CONTEXT_SETTINGS)(_COMMON(function))
+
+    return decorate
 
 
 def _ends(inv: Invocation, dest: str, src: str) -> tuple[BrokerAddress, BrokerAddress]:
@@ -201,12 +220,7 @@ def _self_link(local: BrokerAddress, remote: BrokerAddress) -> None:
 # -- link ----------------------------------------------------------------------------------------
 
 
-@link_group.command("add", context_settings=CONTEXT_SETTINGS)
-@_COMMON
-@DEST
-@SRC
-@MECHANISM
-@click.pass_context
+@command(link_group, "add", DEST, SRC, MECHANISM)
 def link_add(ctx: click.Context, dest: str, src: str, mechanism: str) -> None:
     """Make DEST open a link to SRC (MECHANISM: how DEST logs in to SRC).
 
@@ -221,11 +235,7 @@ def link_add(ctx: click.Context, dest: str, src: str, mechanism: str) -> None:
         _link(broker, inv, remote, mechanism)
 
 
-@link_group.command("del", context_settings=CONTEXT_SETTINGS)
-@_COMMON
-@DEST
-@SRC
-@click.pass_context
+@command(link_group, "del", DEST, SRC)
 def link_del(ctx: click.Context, dest: str, src: str) -> None:
     """Delete DEST's link to SRC, and its routes. A missing link is an error."""
     inv = invocation(ctx)
@@ -239,10 +249,7 @@ def link_del(ctx: click.Context, dest: str, src: str) -> None:
         click.echo("Close method returned: 0 OK")
 
 
-@link_group.command("list", context_settings=CONTEXT_SETTINGS)
-@_COMMON
-@click.argument("dest", metavar="[DEST]", required=False)
-@click.pass_context
+@command(link_group, "list", OPTIONAL_DEST)
 def link_list(ctx: click.Context, dest: str | None) -> None:
     """List the links of DEST (default: localhost)."""
     inv = invocation(ctx)
@@ -290,16 +297,7 @@ def _add_route(
     return 0
 
 
-@route_group.command("add", context_settings=CONTEXT_SETTINGS)
-@_COMMON
-@DEST
-@SRC
-@EXCHANGE
-@click.argument("key", metavar="ROUTING-KEY")
-@click.argument("tag", required=False, default="")
-@click.argument("excludes", metavar="[EXCLUDE-LIST]", required=False, default="")
-@MECHANISM
-@click.pass_context
+@command(route_group, "add", DEST, SRC, EXCHANGE, ROUTING_KEY, TAG, EXCLUDES, MECHANISM)
 def route_add(
     ctx: click.Context,
     dest: str,
@@ -324,15 +322,7 @@ def route_add(
     )  # fmt: skip
 
 
-@dynamic_group.command("add", context_settings=CONTEXT_SETTINGS)
-@_COMMON
-@DEST
-@SRC
-@EXCHANGE
-@click.argument("tag", required=False, default="")
-@click.argument("excludes", metavar="[EXCLUDE-LIST]", required=False, default="")
-@MECHANISM
-@click.pass_context
+@command(dynamic_group, "add", DEST, SRC, EXCHANGE, TAG, EXCLUDES, MECHANISM)
 def dynamic_add(
     ctx: click.Context, dest: str, src: str, exchange: str, tag: str, excludes: str, mechanism: str
 ) -> int:
@@ -353,14 +343,7 @@ def dynamic_add(
     )  # fmt: skip
 
 
-@queue_group.command("add", context_settings=CONTEXT_SETTINGS)
-@_COMMON
-@DEST
-@SRC
-@EXCHANGE
-@click.argument("queue")
-@MECHANISM
-@click.pass_context
+@command(queue_group, "add", DEST, SRC, EXCHANGE, QUEUE, MECHANISM)
 def queue_add(
     ctx: click.Context, dest: str, src: str, exchange: str, queue: str, mechanism: str
 ) -> int:
@@ -411,37 +394,20 @@ def _del_route(inv: Invocation, dest: str, src: str, kind: str, exchange: str, l
     return 0
 
 
-@route_group.command("del", context_settings=CONTEXT_SETTINGS)
-@_COMMON
-@DEST
-@SRC
-@EXCHANGE
-@click.argument("key", metavar="ROUTING-KEY")
-@click.pass_context
+@command(route_group, "del", DEST, SRC, EXCHANGE, ROUTING_KEY)
 def route_del(ctx: click.Context, dest: str, src: str, exchange: str, key: str) -> int:
     """Delete the route of ROUTING-KEY from EXCHANGE on SRC to DEST. A missing route is an
     error (exit 1), or nothing with -q."""
     return _del_route(invocation(ctx), dest, src, "exchange", exchange, key)
 
 
-@dynamic_group.command("del", context_settings=CONTEXT_SETTINGS)
-@_COMMON
-@DEST
-@SRC
-@EXCHANGE
-@click.pass_context
+@command(dynamic_group, "del", DEST, SRC, EXCHANGE)
 def dynamic_del(ctx: click.Context, dest: str, src: str, exchange: str) -> int:
     """Delete the dynamic route of EXCHANGE from SRC to DEST."""
     return _del_route(invocation(ctx), dest, src, "dynamic", exchange, exchange)
 
 
-@queue_group.command("del", context_settings=CONTEXT_SETTINGS)
-@_COMMON
-@DEST
-@SRC
-@EXCHANGE
-@click.argument("queue")
-@click.pass_context
+@command(queue_group, "del", DEST, SRC, EXCHANGE, QUEUE)
 def queue_del(ctx: click.Context, dest: str, src: str, exchange: str, queue: str) -> int:
     """Delete the route of QUEUE on SRC to EXCHANGE on DEST."""
     return _del_route(invocation(ctx), dest, src, "queue", exchange, queue)
@@ -450,10 +416,7 @@ def queue_del(ctx: click.Context, dest: str, src: str, exchange: str, queue: str
 # -- listing, flushing, mapping ---------------------------------------------------------------
 
 
-@route_group.command("list", context_settings=CONTEXT_SETTINGS)
-@_COMMON
-@click.argument("dest", metavar="[DEST]", required=False)
-@click.pass_context
+@command(route_group, "list", OPTIONAL_DEST)
 def route_list(ctx: click.Context, dest: str | None) -> None:
     """List the routes of DEST (default: localhost): one line per bridge."""
     inv = invocation(ctx)
@@ -463,10 +426,7 @@ def route_list(ctx: click.Context, dest: str | None) -> None:
     render.show_routes(inv, render.routes_of(address.host_port, links, bridges))
 
 
-@route_group.command("flush", context_settings=CONTEXT_SETTINGS)
-@_COMMON
-@click.argument("dest", metavar="[DEST]", required=False)
-@click.pass_context
+@command(route_group, "flush", OPTIONAL_DEST)
 def route_flush(ctx: click.Context, dest: str | None) -> None:
     """Delete every route of DEST; with -e its links too."""
     inv = invocation(ctx)
@@ -494,10 +454,7 @@ def _step(inv: Invocation, what: str, target: Any, action: Callable[[Any], None]
         click.echo(f"{what}  Ok")
 
 
-@route_group.command("map", context_settings=CONTEXT_SETTINGS)
-@_COMMON
-@click.argument("target", metavar="[BROKER]", required=False)
-@click.pass_context
+@command(route_group, "map", OPTIONAL_BROKER)
 def route_map(ctx: click.Context, target: str | None) -> None:
     """Show every broker reachable from BROKER through links, and their routes.
 
