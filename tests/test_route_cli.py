@@ -405,3 +405,15 @@ def test_source_credentials_are_never_printed(brokers: Brokers) -> None:
     assert "s3cret" not in outcome.out + outcome.err
     listed = brokers.qpid_route("link", "list", a, "--json")
     assert "s3cret" not in listed.out
+
+
+def test_tables_on_a_terminal(brokers: Brokers, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    a, b = brokers.address(5672), brokers.address(5673)
+    assert brokers.qpid_route("route", "add", a, b, "fed.x", "k1").code == 0
+    links = brokers.qpid_route("link", "list", a, "--no-color")
+    assert "Operational" in links.out and "\x1b[" not in links.out
+    routes = brokers.qpid_route("route", "list", a, "--no-color")
+    assert "k1" in routes.out and "exchange" in routes.out
+    mapped = brokers.qpid_route("route", "map", a, "--no-color")
+    assert b in mapped.out and "ok" in mapped.out
