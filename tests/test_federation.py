@@ -173,11 +173,14 @@ def test_bridges_carry_messages(pair: Any) -> None:
         back = broker.wait_for_link("127.0.0.1", a.port, timeout=5)
         assert back is not None
         broker.add_bridge(back, "fed.x", "fed.x", "k1")
+    with api(a.address) as broker:  # bound after the dynamic route was made
+        broker.bind("fed.dyn", "news", "later.#")
     send_messages(b.address, "fed.x", 3, subject="k1")
+    send_messages(b.address, "fed.dyn", 1, subject="later.eu")
     send_messages(b.address, "fed.dyn", 1, subject="news.eu")
     send_messages(b.address, "fed.dyn", 1, subject="sport.eu")
     send_messages(a.address, "fed.x", 1, subject="kp")
     assert depth(a.address, "in") == 3 + 2  # three by key k1, the two queued on srcq
-    assert depth(a.address, "news") == 1  # only what A's binding asks for
+    assert depth(a.address, "news") == 2  # only what A's bindings ask for
     assert depth(b.address, "pushed") == 1
     assert depth(b.address, "srcq") == 0

@@ -12,8 +12,12 @@ A bridge between two doubles really carries messages: the source broker gets the
 qpidd makes there (`qpid.bridge_queue_<bridge>_<federation tag>`, bound to the source exchange
 with the bridge's key, or with every key bound at the destination for a dynamic route), and
 what arrives on it is routed into the destination exchange. A queue route drains the source
-queue itself. What is simulated and what not is listed in the README of qpidtools.testing's
-federation section.
+queue itself; a push route (`srcIsLocal`) drains the local broker into the far one.
+Not simulated: the links' own AMQP 0-10 connections and the bridges' subscriptions as
+management objects, the connection timeout of a link to a port that never answers, a link's
+`qpid.link.<name>` exchange (only its events), and a dynamic route letting go of a key when
+the destination's last binding with it goes. A link with transport `ssl` to a port waits with
+the NSS error qpidd gave for a plain port (no double speaks TLS on a link).
 """
 
 from __future__ import annotations
@@ -351,11 +355,28 @@ def bridge_queue(source: BrokerState, target: BrokerState, bridge: Bridge) -> Qu
         return queue
     destination = target.exchanges.get(bridge.dest)
     for key in dict.fromkeys(b.key for b in (destination.bindings if destination else [])):
-        arguments = {"qpid.fed.op": "", "qpid.fed.origin": tag, "qpid.fed.tags": tag}
-        if source.ha_enabled:
-            arguments["qpid.replicate"] = "none"
-        source.add_binding(exchange, queue, key, arguments)
+        propagate(source, target, queue, bridge.src, key)
     return queue
+
+
+def propagate(source: BrokerState, target: BrokerState, queue: Queue, src: str, key: str) -> None:
+    """Bind a dynamic route's queue on the source as the destination exchange is bound."""
+    exchange = source.exchanges.get(src)
+    if exchange is None or any(b.queue is queue and b.key == key for b in exchange.bindings):
+        return
+    tag = federation_tag(target)
+    arguments = {"qpid.fed.op": "", "qpid.fed.origin": tag, "qpid.fed.tags": tag}
+    if source.ha_enabled:
+        arguments["qpid.replicate"] = "none"
+    source.add_binding(exchange, queue, key, arguments)
+
+
+def key_bound(state: BrokerState, exchange: str, key: str) -> None:
+    """A new binding key on `exchange`: the dynamic routes into it ask their source for it."""
+    for bridge in state.bridges.values():
+        if bridge.dynamic and bridge.dest == exchange and bridge.feeds is not None:
+            source, queue = bridge.feeds
+            propagate(source, state, queue, bridge.src, key)
 
 
 def stop_bridge(bridge: Bridge) -> None:

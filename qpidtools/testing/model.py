@@ -492,6 +492,8 @@ class BrokerState:
         binding = Binding(exchange, queue, key, arguments)
         exchange.bindings.append(binding)
         queue.bindings.append(binding)
+        if not any(b.key == key for b in exchange.bindings[:-1]):
+            federation.key_bound(self, exchange.name, key)
 
     def create_topic(self, name: str, properties: Any) -> None:
         if name in self.topics:
