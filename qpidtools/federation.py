@@ -136,12 +136,14 @@ class Federation:
         dynamic: bool = False,
         durable: bool = False,
         sync: int = 0,
-        credit: int = UNLIMITED_CREDIT,
+        credit: int = 0,
         name: str | None = None,
     ) -> str:
         """Create a bridge (a route) on ``link``; returns its name.
 
-        qpidd refuses a durable bridge on a transient link (``invalid parameter``).
+        ``sync`` acknowledges transfers in batches of that many; ``credit`` bounds the
+        messages in flight (0: unlimited). qpidd refuses a durable bridge on a transient link
+        (``invalid parameter``).
         """
         name = name or bridge_name(link.name, src, dest, key, src_is_queue, src_is_local)
         properties: Mapping[str, Any] = {
@@ -156,7 +158,7 @@ class Federation:
             "srcIsLocal": src_is_local,
             "dynamic": dynamic,
             "sync": sync,
-            "credit": credit,
+            "credit": credit or UNLIMITED_CREDIT,
         }
         arguments = {"type": "bridge", "name": name, "properties": dict(properties)}
         self.qmf.call(BROKER_OBJECT, "create", arguments)

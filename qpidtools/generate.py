@@ -28,14 +28,20 @@ SHELLS: dict[str, type[ShellComplete]] = {
 }
 
 
-PROGRAMS = ("qpid-config", "qpid-ha", "qpid-route")
+PROGRAMS = ("qpid-config", "qpid-ha", "qpid-stat", "qpid-queue-stats", "qpid-route")
 
 
 def tools() -> dict[str, click.Command]:
     """The command-line tools by program name (imported when needed: they change often)."""
-    from qpidtools.cli import config, ha, route
+    from qpidtools.cli import config, ha, queue_stats, route, stat
 
-    return {"qpid-config": config.cli, "qpid-ha": ha.cli, "qpid-route": route.cli}
+    return {
+        "qpid-config": config.cli,
+        "qpid-ha": ha.cli,
+        "qpid-stat": stat.cli,
+        "qpid-queue-stats": queue_stats.cli,
+        "qpid-route": route.cli,
+    }
 
 
 def completion_script(command: click.Command, prog: str, shell: str) -> str:

@@ -42,7 +42,9 @@ def test_committed_man_page_is_current(path: Path) -> None:
 def test_page_has_every_section_command_and_option(prog: str) -> None:
     text = render_man_page(prog, tools()[prog])
     headings = [line.removeprefix(".SH ") for line in text.splitlines() if line.startswith(".SH")]
-    assert [heading for heading in headings if heading in SECTIONS] == list(SECTIONS)
+    grouped = isinstance(tools()[prog], click.Group)  # a single command has no COMMANDS
+    expected = [section for section in SECTIONS if grouped or section != "COMMANDS"]
+    assert [heading for heading in headings if heading in SECTIONS] == expected
     root = context(tools()[prog], prog, None)
     for ctx in [root, *subcommands(root)]:
         assert roff(ctx.command_path, hyphens=True) in text

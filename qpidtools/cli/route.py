@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from qpidtools.address import BrokerAddress, parse_address
-from qpidtools.broker import Broker
 from qpidtools.cli.common import (
     CONTEXT_SETTINGS,
     Decorator,
@@ -37,9 +36,11 @@ from qpidtools.cli.common import (
 )
 from qpidtools.cli.completion import complete_exchanges_of
 from qpidtools.errors import BrokerError, QpidToolsError, UsageError
-from qpidtools.federation import UNLIMITED_CREDIT, federation_map, route_label, same_host
-from qpidtools.model import Bridge, Link
-from qpidtools.render import route as render
+
+if TYPE_CHECKING:  # the broker API is loaded only when a command runs (fast --help and TAB)
+    from qpidtools.address import BrokerAddress
+    from qpidtools.broker import Broker
+    from qpidtools.model import Bridge, Link
 
 PROG = "qpid-route"
 #: How long ``link add`` waits for a new link's first connection attempt (the classic 3 s).
@@ -86,12 +87,25 @@ _COMMON = shared_options(
 )  # fmt: skip
 
 
+def _addresses(*texts: str) -> list[BrokerAddress]:
+    from qpidtools.address import parse_address
+
+    return [parse_address(text) for text in texts]
+
+
+def _open(inv: Invocation, address: BrokerAddress | None = None) -> AbstractContextManager[Broker]:
+    """A connection to ``address``, with the options' credentials and TLS; by default to the
+    broker the options name (the profile, $QPIDTOOLS_BROKER or localhost)."""
+    from qpidtools.broker import Broker
+
+    settings = inv.settings if address is None else inv.settings.for_address(address)
+    return Broker.connect(settings)
+
+
 def _connect(inv: Invocation, broker: str | None) -> tuple[BrokerAddress, Any]:
     """The broker to manage: BROKER as typed, else the default (profile, env, localhost)."""
-    if broker is None:
-        return inv.settings.address, Broker.connect(inv.settings)
-    address = parse_address(broker)
-    return address, Broker.connect(inv.settings.for_address(address))
+    address = inv.settings.address if broker is None else _addresses(broker)[0]
+    return address, _open(inv, address)
 
 
 class RouteGroup(click.Group):
@@ -176,7 +190,7 @@ def command(group: click.Group, name: str, *arguments: Decorator) -> Decorator:
 
 def _ends(inv: Invocation, dest: str, src: str) -> tuple[BrokerAddress, BrokerAddress]:
     """(the broker to manage, the broker its link goes to): DEST and SRC, swapped by -s."""
-    local, remote = parse_address(dest), parse_address(src)
+    local, remote = _addresses(dest, src)
     return (remote, local) if inv.flag("src_local") else (local, remote)
 
 
@@ -213,6 +227,8 @@ def _link(broker: Broker, inv: Invocation, remote: BrokerAddress, mechanism: str
 
 
 def _self_link(local: BrokerAddress, remote: BrokerAddress) -> None:
+    from qpidtools.federation import same_host
+
     if local.port == remote.port and same_host(local.host, remote.host):
         raise UsageError("Linking broker to itself is not permitted")
 
@@ -229,9 +245,9 @@ def link_add(ctx: click.Context, dest: str, src: str, mechanism: str) -> None:
     was refused exits 1.
     """
     inv = invocation(ctx)
-    local, remote = parse_address(dest), parse_address(src)
+    local, remote = _addresses(dest, src)
     _self_link(local, remote)
-    with Broker.connect(inv.settings.for_address(local)) as broker:
+    with _open(inv, local) as broker:
         _link(broker, inv, remote, mechanism)
 
 
@@ -239,8 +255,8 @@ def link_add(ctx: click.Context, dest: str, src: str, mechanism: str) -> None:
 def link_del(ctx: click.Context, dest: str, src: str) -> None:
     """Delete DEST's link to SRC, and its routes. A missing link is an error."""
     inv = invocation(ctx)
-    local, remote = parse_address(dest), parse_address(src)
-    with Broker.connect(inv.settings.for_address(local)) as broker:
+    local, remote = _addresses(dest, src)
+    with _open(inv, local) as broker:
         link = broker.find_link(remote.host, remote.port)
         if link is None:
             raise QpidToolsError("Link not found")
@@ -252,6 +268,8 @@ def link_del(ctx: click.Context, dest: str, src: str) -> None:
 @command(link_group, "list", OPTIONAL_DEST)
 def link_list(ctx: click.Context, dest: str | None) -> None:
     """List the links of DEST (default: localhost)."""
+    from qpidtools.render import route as render
+
     inv = invocation(ctx)
     _, connection = _connect(inv, dest)
     with connection as broker:
@@ -274,7 +292,7 @@ def _add_route(
     local, remote = _ends(inv, *ends)
     _self_link(local, remote)
     local_push = inv.flag("src_local")
-    with Broker.connect(inv.settings.for_address(local)) as broker:
+    with _open(inv, local) as broker:
         link = _link(broker, inv, remote, mechanism)
         for found in broker.bridges():
             if found.link == link.name and found.src_is_local == local_push and matches(found):
@@ -283,13 +301,12 @@ def _add_route(
                 raise QpidToolsError(f"Duplicate Route - ignoring: {label}")
         if inv.verbose:
             click.echo("Creating inter-broker binding...")
-        credit = inv.options.get("credit") or UNLIMITED_CREDIT
         broker.add_bridge(
             link,
             src_is_local=local_push,
             durable=inv.flag("durable"),
             sync=inv.options.get("ack") or 0,
-            credit=credit,
+            credit=inv.options.get("credit") or 0,
             **bridge,
         )
     if inv.verbose:
@@ -363,8 +380,10 @@ def queue_add(
 
 def _del_route(inv: Invocation, dest: str, src: str, kind: str, exchange: str, label: str) -> int:
     """Delete the route; with -e also its link when no route is left on it."""
+    from qpidtools.federation import route_label
+
     local, remote = _ends(inv, dest, src)
-    with Broker.connect(inv.settings.for_address(local)) as broker:
+    with _open(inv, local) as broker:
         link = broker.find_link(remote.host, remote.port)
         if link is None:
             if inv.flag("quiet"):
@@ -419,6 +438,8 @@ def queue_del(ctx: click.Context, dest: str, src: str, exchange: str, queue: str
 @command(route_group, "list", OPTIONAL_DEST)
 def route_list(ctx: click.Context, dest: str | None) -> None:
     """List the routes of DEST (default: localhost): one line per bridge."""
+    from qpidtools.render import route as render
+
     inv = invocation(ctx)
     address, connection = _connect(inv, dest)
     with connection as broker:
@@ -461,8 +482,11 @@ def route_map(ctx: click.Context, target: str | None) -> None:
     The brokers are asked in parallel, each within --timeout; one that cannot be reached is
     shown with its error. --dot prints a Graphviz graph (dot -Tsvg) instead.
     """
+    from qpidtools.federation import federation_map
+    from qpidtools.render import route as render
+
     inv = invocation(ctx)
-    start = inv.settings.address if target is None else parse_address(target)
+    start = inv.settings.address if target is None else _addresses(target)[0]
     brokers = federation_map(inv.settings, start)
     if brokers[0].error is not None:
         raise brokers[0].error

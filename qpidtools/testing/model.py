@@ -71,6 +71,7 @@ EXCHANGE_COUNTERS = (
 
 EXCHANGE_TYPES = ("direct", "fanout", "topic", "headers")
 # (name, type, durable, carries `qpid.replicate: none` when the HA module is active)
+FAILOVER_EXCHANGE = "amq.failover"
 BUILTIN_EXCHANGES = (
     ("", "direct", False, True),
     ("amq.direct", "direct", True, True),
@@ -197,6 +198,7 @@ class ClientConnection:
     endpoints: list[Endpoint] = field(default_factory=list)
     messages_in: int = 0
     messages_out: int = 0
+    properties: dict[str, Any] = field(default_factory=dict)  # the client's open properties
 
 
 def split_binding_name(name: str) -> tuple[str, str, str]:
@@ -261,11 +263,21 @@ def headers_match(arguments: dict[str, Any], headers: dict[str, Any]) -> bool:
     return any(hits) if arguments.get("x-match") == "any" else all(hits)
 
 
+#: What qpidd started without ``--log-enable`` reports as its log level.
+DEFAULT_LOG_LEVEL = "notice+"
+
+
 class BrokerState:
     """Everything one double knows. Call its methods with `LOCK` held."""
 
     def __init__(
-        self, port: int, *, ha_enabled: bool, system_id: uuid.UUID, epoch: int = 1
+        self,
+        port: int,
+        *,
+        ha_enabled: bool,
+        system_id: uuid.UUID,
+        epoch: int = 1,
+        log_level: str = DEFAULT_LOG_LEVEL,
     ) -> None:
         self.port = port
         self.ha_enabled = ha_enabled
@@ -273,7 +285,7 @@ class BrokerState:
         self.epoch = epoch
         self.started = now_ns()
         self.agent_name = f"apache.org:qpidd:{uuid.uuid4()}"
-        self.log_level = "info+"
+        self.log_level = log_level
         self.timestamp_receive = False
         self.log_hires = False
         self.stats: Counter[str] = Counter()
@@ -301,6 +313,8 @@ class BrokerState:
             lambda package, name, values, severity: None
         )
         for name, type_, durable, replicate_none in BUILTIN_EXCHANGES:
+            if name == FAILOVER_EXCHANGE and not ha_enabled:
+                continue  # the HA module adds it: broker P lists 8 exchanges (qpid-stat-e-no-ha)
             arguments = {"qpid.replicate": "none"} if ha_enabled and replicate_none else {}
             self.exchanges[name] = Exchange(name, type_, durable, arguments)
 
@@ -333,6 +347,7 @@ class BrokerState:
             queue,
             {"msgDepth": 1, "byteDepth": size, "msgTotalEnqueues": 1, "byteTotalEnqueues": size},
         )
+        self.discard_ring_overflow(queue)
         for state, name in queue.replicas:
             replica = state.queues.get(name)
             if replica is not None:
@@ -341,6 +356,20 @@ class BrokerState:
                     state.wake()
         if queue.forward is not None:
             queue.forward(body)
+
+    def discard_ring_overflow(self, queue: Queue) -> None:
+        """A ring queue beyond its ``qpid.max_count`` drops its oldest messages (captures 300:
+        8 sent to a ring of 5 give depth 5, 3 dequeues, ``discardsRing`` 3, no acquires)."""
+        limit = queue.arguments.get("qpid.max_count")
+        if queue.arguments.get("qpid.policy_type") != "ring" or not limit:
+            return
+        while queue.depth > int(limit):
+            size = len(queue.messages.popleft())
+            self.bump(
+                queue,
+                {"msgDepth": -1, "byteDepth": -size, "msgTotalDequeues": 1,
+                 "byteTotalDequeues": size, "discardsRing": 1},
+            )  # fmt: skip
 
     def remove(self, queue: Queue, count: int, counter: str | None = None) -> list[bytes]:
         """Take up to `count` messages off the front (0 means all), counting them as dequeued."""
