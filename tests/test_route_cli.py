@@ -417,3 +417,10 @@ def test_tables_on_a_terminal(brokers: Brokers, monkeypatch: pytest.MonkeyPatch)
     assert "k1" in routes.out and "exchange" in routes.out
     mapped = brokers.qpid_route("route", "map", a, "--no-color")
     assert b in mapped.out and "ok" in mapped.out
+
+
+def test_client_sasl_mechanism_is_the_tools_own_login(brokers: Brokers) -> None:
+    a = brokers.address(5672)
+    assert brokers.qpid_route("--client-sasl-mechanism", "ANONYMOUS", "link", "list", a).code == 0
+    refused = brokers.qpid_route("link", "list", a, "--client-sasl-mechanism", "BOGUS")
+    assert refused.code == 1 and "SASL" in refused.err
