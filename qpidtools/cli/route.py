@@ -33,6 +33,7 @@ from qpidtools.cli.common import (
     run,
     shared_options,
     version_option,
+    warn,
 )
 from qpidtools.cli.completion import complete_exchanges_of
 from qpidtools.errors import BrokerError, QpidToolsError, UsageError
@@ -194,9 +195,14 @@ def _ends(inv: Invocation, dest: str, src: str) -> tuple[BrokerAddress, BrokerAd
     return (remote, local) if inv.flag("src_local") else (local, remote)
 
 
-def _link(broker: Broker, inv: Invocation, remote: BrokerAddress, mechanism: str) -> Link:
+def _link(
+    broker: Broker, inv: Invocation, remote: BrokerAddress, mechanism: str, say_if_exists: bool
+) -> Link:
     """The link to ``remote``, opened if there is none; waits for its first attempt."""
-    if broker.find_link(remote.host, remote.port) is None:
+    existing = broker.find_link(remote.host, remote.port)
+    if existing is not None and say_if_exists and not inv.flag("quiet"):
+        warn(f"a link to {existing.address} exists already ({existing.name}); left as it is")
+    if existing is None:
         transport = inv.options.get("transport") or "tcp"
         try:
             broker.open_link(
@@ -241,14 +247,14 @@ def link_add(ctx: click.Context, dest: str, src: str, mechanism: str) -> None:
     """Make DEST open a link to SRC (MECHANISM: how DEST logs in to SRC).
 
     A link to SRC's host and port that exists already, whatever its transport, is left as it
-    is (exit 0). Waits up to 3 s for the link's first connection attempt; a link whose login
-    was refused exits 1.
+    is: a warning says so (not with -q), exit 0. Waits up to 3 s for the link's first
+    connection attempt; a link whose login was refused exits 1.
     """
     inv = invocation(ctx)
     local, remote = _addresses(dest, src)
     _self_link(local, remote)
     with _open(inv, local) as broker:
-        _link(broker, inv, remote, mechanism)
+        _link(broker, inv, remote, mechanism, say_if_exists=True)
 
 
 @command(link_group, "del", DEST, SRC)
@@ -293,7 +299,7 @@ def _add_route(
     _self_link(local, remote)
     local_push = inv.flag("src_local")
     with _open(inv, local) as broker:
-        link = _link(broker, inv, remote, mechanism)
+        link = _link(broker, inv, remote, mechanism, say_if_exists=False)
         for found in broker.bridges():
             if found.link == link.name and found.src_is_local == local_push and matches(found):
                 if inv.flag("quiet"):
