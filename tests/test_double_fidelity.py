@@ -60,14 +60,6 @@ _PERSISTENT = (
     "stat-q1's msgPersist*/bytePersist* counters: the double does not count durable messages"
 )
 KNOWN_GAPS = {
-    ("310-route-connect-and-bridge-methods", 7): (
-        "a link's own connections are not simulated: no outgoing AMQP 0-10 connection object "
-        "named after the link on the destination broker"
-    ),
-    ("310-route-connect-and-bridge-methods", 8): (
-        "a link's own connections are not simulated: no incoming AMQP 0-10 connection with "
-        "qpid.fed_link on the source broker"
-    ),
     ("310-route-connect-and-bridge-methods", 10): (
         "the double has no subscription objects (the bridge's WINDOW subscription on the source)"
     ),

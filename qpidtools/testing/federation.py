@@ -13,11 +13,12 @@ qpidd makes there (`qpid.bridge_queue_<bridge>_<federation tag>`, bound to the s
 with the bridge's key, or with every key bound at the destination for a dynamic route), and
 what arrives on it is routed into the destination exchange. A queue route drains the source
 queue itself; a push route (`srcIsLocal`) drains the local broker into the far one.
-Not simulated: the links' own AMQP 0-10 connections and the bridges' subscriptions as
-management objects, the connection timeout of a link to a port that never answers, a link's
-`qpid.link.<name>` exchange (only its events), and a dynamic route letting go of a key when
-the destination's last binding with it goes. A link with transport `ssl` to a port waits with
-the NSS error qpidd gave for a plain port (no double speaks TLS on a link).
+A connected link has its AMQP 0-10 connection objects on both brokers. Not simulated: the
+bridges' sessions and subscriptions as management objects, the connection timeout of a link
+to a port that never answers, a link's `qpid.link.<name>` exchange (only its events), and a
+dynamic route letting go of a key when the destination's last binding with it goes. A link
+with transport `ssl` to a port waits with the NSS error qpidd gave for a plain port (no double
+speaks TLS on a link).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from proton import Message, uint, ulong, ushort
+from proton import Message, int32, uint, ulong, ushort
 
 from qpidtools.testing import errors
 from qpidtools.testing.errors import QmfError
@@ -78,6 +79,8 @@ class FederationLink:
     owner: BrokerState | None = None
     created: int = field(default_factory=now_ns)
     connected: bool = False  # has a connection to a double (connectionRef is set)
+    # The connection objects of the link while connected: (broker, address) on both ends.
+    connections: list[tuple[BrokerState, str]] = field(default_factory=list)
     closed_at: float | None = None  # when the peer went away
     channels: Iterator[int] = field(default_factory=lambda: itertools.count(2))
 
@@ -185,12 +188,43 @@ def refresh(link: FederationLink) -> None:
     link.state, link.last_error = state, error
     if connected and not link.connected:
         owner.event("brokerLinkUp", rhost_values(link))
+        open_connections(owner, link)
+    elif link.connected and not connected:
+        close_connections(link)
     link.connected = connected
     for bridge in bridges_of(owner, link):
         if connected:
             start_bridge(owner, bridge)
         else:
             stop_bridge(bridge)
+
+
+#: Client ports of the links' connections as the source broker lists them (made up).
+_CLIENT_PORTS = itertools.count(47000)
+
+
+def open_connections(owner: BrokerState, link: FederationLink) -> None:
+    """The link's AMQP 0-10 connection as both brokers list it (captures 310): outgoing and
+    named after the link where it is held, incoming with `qpid.fed_link` at the far end."""
+    from qpidtools.testing.model import ClientConnection
+
+    target = peer(link)
+    assert target is not None  # only links to a double connect
+    here = ClientConnection(
+        link.name, "", "", protocol="AMQP 0-10", incoming=False, auth_identity=""
+    )
+    address = f"qpid.127.0.0.1:{target.port}-127.0.0.1:{next(_CLIENT_PORTS)}"
+    tag = {"qpid.fed_link": int32(1), "qpid.federation_tag": federation_tag(owner)}
+    there = ClientConnection(address, "", "", properties=tag, protocol="AMQP 0-10")
+    owner.connections[here.address] = here
+    target.connections[there.address] = there
+    link.connections = [(owner, here.address), (target, there.address)]
+
+
+def close_connections(link: FederationLink) -> None:
+    for state, address in link.connections:
+        state.connections.pop(address, None)
+    link.connections = []
 
 
 def rhost_values(link: FederationLink) -> dict[str, Any]:
@@ -252,6 +286,7 @@ def delete_link(state: BrokerState, name: str) -> None:
     link = state.links.pop(name, None)
     if link is None:
         return
+    close_connections(link)
     for bridge in bridges_of(state, link):
         delete_bridge(state, bridge.name)
     state.event("exchangeDelete", exchange_event_values(link, declared=False))

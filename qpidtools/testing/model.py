@@ -199,6 +199,11 @@ class ClientConnection:
     messages_in: int = 0
     messages_out: int = 0
     properties: dict[str, Any] = field(default_factory=dict)  # the client's open properties
+    # A federation link's connection (see `federation`) is AMQP 0-10, and outgoing on the
+    # broker that holds the link, where it has no authenticated identity.
+    protocol: str = "AMQP 1.0"
+    incoming: bool = True
+    auth_identity: str = "anonymous"
 
 
 def split_binding_name(name: str) -> tuple[str, str, str]:
