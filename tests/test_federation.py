@@ -184,3 +184,22 @@ def test_bridges_carry_messages(pair: Any) -> None:
     assert depth(a.address, "news") == 2  # only what A's bindings ask for
     assert depth(b.address, "pushed") == 1
     assert depth(b.address, "srcq") == 0
+
+
+def test_a_link_has_its_connection_on_both_brokers(pair: Any) -> None:
+    a, b, _ = pair
+
+    def federation_connections(double: BrokerDouble) -> list[dict[str, Any]]:
+        with api(double.address) as broker:
+            found = broker.objects("connection")
+        return [c.values for c in found if c.values.get("protocol") == "AMQP 0-10"]
+
+    with api(a.address) as broker:
+        broker.add_link("to-b", "127.0.0.1", b.port)
+    (here,) = federation_connections(a)
+    (there,) = federation_connections(b)
+    assert (here["address"], here["incoming"], here["authIdentity"]) == ("to-b", False, "")
+    assert there["incoming"] and there["remoteProperties"]["qpid.fed_link"] == 1
+    with api(a.address) as broker:
+        broker.delete("link", "to-b")
+    assert federation_connections(a) == federation_connections(b) == []
