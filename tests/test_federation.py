@@ -203,3 +203,19 @@ def test_a_link_has_its_connection_on_both_brokers(pair: Any) -> None:
     with api(a.address) as broker:
         broker.delete("link", "to-b")
     assert federation_connections(a) == federation_connections(b) == []
+
+
+def test_a_silent_peer_times_out_and_is_tried_again(
+    pair: Any, silent_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qpidtools.testing import federation
+
+    a, _, events = pair
+    with api(a.address) as broker:
+        broker.add_link("to-silent", "127.0.0.1", silent_port)
+    assert link_state(a, "to-silent") == ("Operational", "")
+    monkeypatch.setattr(federation, "SILENT_PEER_TIMEOUT_S", 0.0)  # qpidd: about 10 s
+    assert link_state(a, "to-silent") == ("Waiting", "Closed by peer")
+    monkeypatch.setattr(federation, "SILENT_PEER_TIMEOUT_S", 10.0)
+    wait_for(lambda: link_state(a, "to-silent") == ("Operational", "Closed by peer"))
+    assert "brokerLinkDown" not in [name for _, name, _, _ in events]  # it was never up

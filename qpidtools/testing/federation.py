@@ -4,8 +4,9 @@ A link's state is worked out when it is looked at (a query, a method) or when a 
 its port starts or stops, never by a timer, as in the HA module: a link to a running double in
 this process is `Operational`; to a double that wants a login (`BrokerState.link_users`, like
 qpidd `--auth yes`) with no mechanism or a wrong password it is `Failed` and stays so; to any
-other open port it is `Operational` without a connection (what qpidd showed for a port that
-accepts TCP and never answers); otherwise `Waiting` with `Connection refused`. `Connecting` is
+other open port it is `Operational` without a connection, and `Waiting` with `Closed by peer`
+after `SILENT_PEER_TIMEOUT_S` (what qpidd showed for a port that accepts TCP and never
+answers); otherwise `Waiting` with `Connection refused`. `Connecting` is
 never shown: it never lasted long enough to be seen on qpidd either (captures 312).
 
 A bridge between two doubles really carries messages: the source broker gets the bridge queue
@@ -14,8 +15,8 @@ with the bridge's key, or with every key bound at the destination for a dynamic 
 what arrives on it is routed into the destination exchange. A queue route drains the source
 queue itself; a push route (`srcIsLocal`) drains the local broker into the far one.
 A connected link has its AMQP 0-10 connection objects on both brokers. Not simulated: the
-bridges' sessions and subscriptions as management objects, the connection timeout of a link
-to a port that never answers, a link's `qpid.link.<name>` exchange (only its events), and a
+bridges' sessions and subscriptions as management objects, a link's `qpid.link.<name>`
+exchange (only its events), the growing interval between a link's attempts, and a
 dynamic route letting go of a key when the destination's last binding with it goes. A link
 with transport `ssl` to a port waits with the NSS error qpidd gave for a plain port (no double
 speaks TLS on a link).
@@ -49,6 +50,9 @@ REFUSED = "Connection refused"
 CLOSED = "Closed by peer"
 #: After a peer went away qpidd's next attempt (and its `Connection refused`) came ~1 s later.
 RETRY_S = 1.0
+#: A link to a port that accepts TCP and never answers was `Operational` (no connection) for
+#: about 10 s, then `Waiting` with `Closed by peer`, and tried again (captures 312).
+SILENT_PEER_TIMEOUT_S = 10.0
 UNLIMITED_CREDIT = 0xFFFFFFFF
 
 
@@ -82,6 +86,7 @@ class FederationLink:
     # The connection objects of the link while connected: (broker, address) on both ends.
     connections: list[tuple[BrokerState, str]] = field(default_factory=list)
     closed_at: float | None = None  # when the peer went away
+    silent_since: float | None = None  # since when the peer accepts TCP and says nothing
     channels: Iterator[int] = field(default_factory=lambda: itertools.count(2))
 
 
@@ -176,13 +181,21 @@ def refresh(link: FederationLink) -> None:
     owner = link.owner
     if link.state == "Failed" or owner is None:
         return  # failed links are not retried
-    was_up = link.state == "Operational"
-    if link.closed_at is not None and time.monotonic() - link.closed_at < RETRY_S:
+    now = time.monotonic()
+    if link.closed_at is not None and now - link.closed_at < RETRY_S:
         return
     state, error, connected = attempt(link)
-    if was_up and state != "Operational":
-        state, error, link.closed_at = "Waiting", CLOSED, time.monotonic()
-        owner.event("brokerLinkDown", rhost_values(link), severity="warn")
+    if state == "Operational" and not connected:  # a port that accepts and never answers
+        link.silent_since = link.silent_since if link.silent_since is not None else now
+        if now - link.silent_since >= SILENT_PEER_TIMEOUT_S:
+            state, error, link.silent_since = "Waiting", CLOSED, None
+    else:
+        link.silent_since = None
+    lost = link.connected and not connected  # the peer went away
+    if lost or (link.state == "Operational" and state != "Operational"):
+        state, error, link.closed_at = "Waiting", CLOSED, now
+        if lost:
+            owner.event("brokerLinkDown", rhost_values(link), severity="warn")
     elif state != "Waiting":
         link.closed_at = None
     link.state, link.last_error = state, error
