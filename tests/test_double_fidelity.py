@@ -60,9 +60,6 @@ _PERSISTENT = (
     "stat-q1's msgPersist*/bytePersist* counters: the double does not count durable messages"
 )
 KNOWN_GAPS = {
-    ("310-route-connect-and-bridge-methods", 10): (
-        "the double has no subscription objects (the bridge's WINDOW subscription on the source)"
-    ),
     ("300-stat-classes-with-traffic", 2): f"connections: {_STAT_CLIENTS}",
     ("300-stat-classes-with-traffic", 3): f"sessions: {_STAT_CLIENTS}",
     ("300-stat-classes-with-traffic", 6): "subscriptions exist only for AMQP 0-10 consumers",

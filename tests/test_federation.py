@@ -219,3 +219,22 @@ def test_a_silent_peer_times_out_and_is_tried_again(
     monkeypatch.setattr(federation, "SILENT_PEER_TIMEOUT_S", 10.0)
     wait_for(lambda: link_state(a, "to-silent") == ("Operational", "Closed by peer"))
     assert "brokerLinkDown" not in [name for _, name, _, _ in events]  # it was never up
+
+
+def test_an_active_bridge_subscribes_on_the_source(pair: Any) -> None:
+    a, b, _ = pair
+    with api(a.address) as broker:
+        broker.open_link("127.0.0.1", b.port)
+        link = broker.wait_for_link("127.0.0.1", b.port, timeout=5)
+        assert link is not None
+        broker.add_bridge(link, "fed.x", "fed.x", "k1")
+    with api(b.address) as broker:
+        (subscription,) = broker.objects("subscription")
+        sessions = [s.key for s in broker.objects("session") if "bridge_session" in s.key]
+    assert subscription.values["name"] == "fed.x"
+    assert subscription.values["creditMode"] == "WINDOW"
+    assert sessions == [subscription.values["sessionRef"]["_object_name"].split(":", 2)[2]]
+    with api(a.address) as broker:
+        broker.close_bridge(broker.bridges()[0])
+    with api(b.address) as broker:
+        assert broker.objects("subscription") == []

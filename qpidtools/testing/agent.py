@@ -46,6 +46,7 @@ SCHEMAS: dict[str, tuple[str, str]] = {
     "binding": ("org.apache.qpid.broker", "cf733c51-bf3c-dba7-32ac-a074e12160e7"),
     "connection": ("org.apache.qpid.broker", "f3461bfb-c7d3-e304-9316-295f9b832e4d"),
     "session": ("org.apache.qpid.broker", "6871801a-5767-fcaa-9039-1418cb389b40"),
+    "subscription": ("org.apache.qpid.broker", "7cc0ee44-57d4-2ed7-1a4b-3156ed9a4343"),
     "system": ("org.apache.qpid.broker", "ef7c5a5e-9faa-23ad-10d4-315e3a313bc0"),
     "vhost": ("org.apache.qpid.broker", "5e507714-e7ad-ee69-56d2-129fc91be5a8"),
     "memory": ("org.apache.qpid.broker", "1c6fb14c-a386-9a27-bd4d-d5c058c5971b"),

@@ -1,9 +1,10 @@
 """The double's client connections, sessions and AMQP 1.0 links, as qpidd's management shows them.
 
 A simulation: the double speaks AMQP 1.0 only, so every client connection is ``AMQP 1.0``
-(a federation link's connections are ``AMQP 0-10``, as qpidd's: see ``federation``) and there
-are no ``subscription`` objects (qpidd makes those for AMQP 0-10 consumers only, capture
-300). As in qpidd, a client that puts ``qpid.client_process`` / ``qpid.client_pid`` in its
+and clients have no ``subscription`` objects (qpidd makes those for AMQP 0-10 consumers only,
+capture 300); a federation link's connections are ``AMQP 0-10``, as qpidd's, and its bridges
+have their sessions and subscriptions (see ``federation``). As in qpidd, a client that puts
+``qpid.client_process`` / ``qpid.client_pid`` in its
 open-frame properties gets them as ``remoteProcessName`` / ``remotePid`` (a uint), and
 ``remoteProperties`` holds its open properties plus its container id (but not
 ``qpid.ha-admin``: no recording shows what qpidd lists for it, and the fidelity replays add it

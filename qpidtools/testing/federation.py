@@ -14,8 +14,8 @@ qpidd makes there (`qpid.bridge_queue_<bridge>_<federation tag>`, bound to the s
 with the bridge's key, or with every key bound at the destination for a dynamic route), and
 what arrives on it is routed into the destination exchange. A queue route drains the source
 queue itself; a push route (`srcIsLocal`) drains the local broker into the far one.
-A connected link has its AMQP 0-10 connection objects on both brokers. Not simulated: the
-bridges' sessions and subscriptions as management objects, a link's `qpid.link.<name>`
+A connected link has its AMQP 0-10 connection objects on both brokers, and each active bridge
+its session and WINDOW subscription on the source. Not simulated: a link's `qpid.link.<name>`
 exchange (only its events), the growing interval between a link's attempts, and a
 dynamic route letting go of a key when the destination's last binding with it goes. A link
 with transport `ssl` to a port waits with the NSS error qpidd gave for a plain port (no double
@@ -38,7 +38,7 @@ from qpidtools.testing.errors import QmfError
 from qpidtools.testing.values import text_of, to_bool, to_unsigned
 
 if TYPE_CHECKING:
-    from qpidtools.testing.model import BrokerState, Queue
+    from qpidtools.testing.model import BrokerState, Queue, Session
 
 #: Running doubles by port, so that links and HA `replicate` can reach a double in this process.
 DOUBLES: dict[int, BrokerState] = {}
@@ -111,6 +111,7 @@ class Bridge:
     channel: int = 1
     created: int = field(default_factory=now_ns)
     feeds: tuple[BrokerState, Queue] | None = None
+    session: Session | None = None  # the bridge's session on the source broker, while active
 
 
 def federation_tag(state: BrokerState) -> str:
@@ -381,6 +382,7 @@ def start_bridge(local: BrokerState, bridge: Bridge) -> None:
     if queue is None:
         return  # a missing source is accepted; nothing flows (captures 313)
     bridge.feeds = (source, queue)
+    bridge.session = open_session(source, bridge, federation_tag(target))
     queue.consumers.add(bridge)
     queue.forward = forwarder(source, queue, target, bridge.dest)
     for _ in range(queue.depth):
@@ -432,10 +434,26 @@ def stop_bridge(bridge: Bridge) -> None:
         return
     source, queue = bridge.feeds
     bridge.feeds = None
+    if bridge.session is not None and bridge.session in bridge.session.connection.sessions:
+        bridge.session.connection.sessions.remove(bridge.session)
+    bridge.session = None
     queue.forward = None
     queue.consumers.discard(bridge)
     if queue.name.startswith("qpid.bridge_queue_"):
         source.drop_queue(queue)
+
+
+def open_session(source: BrokerState, bridge: Bridge, tag: str) -> Session | None:
+    """The session qpidd opens for the bridge on the link's connection at the source."""
+    from qpidtools.testing.model import Session
+
+    address = next((a for state, a in bridge.link.connections if state is source), None)
+    connection = source.connections.get(address or "")
+    if connection is None:
+        return None
+    session = Session(f"anonymous.qpid.bridge_session_{bridge.name}_{tag}", connection)
+    connection.sessions.append(session)
+    return session
 
 
 #: The brokers a message has passed through in the forwarding chain now running (under LOCK):
@@ -525,6 +543,33 @@ def management_objects(state: BrokerState) -> list[ObjectRow]:
         }
         name = f"org.apache.qpid.broker:bridge:{link_name},{bridge.name}"
         rows.append(("bridge", name, bridge.created, values, state.epoch))
+    return rows + subscriptions(state)
+
+
+def subscriptions(state: BrokerState) -> list[ObjectRow]:
+    """The subscriptions the active bridges of every double hold on this (source) broker."""
+    rows: list[ObjectRow] = []
+    bridges = {b for other in (*DOUBLES.values(), state) for b in other.bridges.values()}
+    for bridge in bridges:
+        if bridge.feeds is None or bridge.feeds[0] is not state or bridge.session is None:
+            continue
+        queue, session = bridge.feeds[1].name, bridge.session.name
+        values = {
+            "acknowledged": False,
+            "arguments": {},
+            "browsing": False,
+            "creditMode": b"WINDOW",
+            "delivered": ulong(0),
+            "exclusive": False,
+            "name": bridge.src.encode(),
+            "queueRef": reference(f"org.apache.qpid.broker:queue:{queue}", state.epoch),
+            "sessionRef": reference(f"org.apache.qpid.broker:session:{session}", state.epoch),
+        }
+        name = (
+            f"org.apache.qpid.broker:subscription:org.apache.qpid.broker:session:{session},"
+            f"org.apache.qpid.broker:queue:{queue},{bridge.src}"
+        )
+        rows.append(("subscription", name, bridge.created, values, state.epoch))
     return rows
 
 
