@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from qpidtools.federation import LOOPBACK, MappedBroker
+from qpidtools.federation import MappedBroker, same_host
 from qpidtools.model import Bridge, Link
 from qpidtools.render import Mode, console, mode_for, print_json, print_lines
 
@@ -37,12 +37,8 @@ STATE_STYLES = {"Operational": "green", "Waiting": "yellow", "Connecting": "yell
 
 def _same(a: str, b: str) -> bool:
     """Two ``host:port`` texts that name the same broker (loopback names are one host)."""
-
-    def canonical(address: str) -> str:
-        host, _, port = address.rpartition(":")
-        return f"{'localhost' if host in LOOPBACK else host}:{port}"
-
-    return canonical(a) == canonical(b)
+    (host_a, _, port_a), (host_b, _, port_b) = a.rpartition(":"), b.rpartition(":")
+    return port_a == port_b and same_host(host_a, host_b)
 
 
 def _show(invocation: Invocation, lines: list[str], document: Any, rich: RenderableType) -> None:
