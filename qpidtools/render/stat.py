@@ -138,7 +138,7 @@ def classic_lines(tables: Sequence[Table]) -> list[str]:
         headers = [column.header for column in table.columns]
         cells = table.cells()
         columns = zip(headers, *cells, strict=True)
-        widths = [max(len(text) for text in column) + 2 for column in columns]
+        widths = [max(map(len, column)) + 2 for column in columns]
         lines.append(_line(headers, widths))
         lines.append("  " + "=" * min(sum(widths), _RULE_MAX))
         lines.extend(_line(row, widths) for row in cells)
@@ -146,8 +146,7 @@ def classic_lines(tables: Sequence[Table]) -> list[str]:
 
 
 def _line(texts: Sequence[str], widths: Sequence[int]) -> str:
-    padded = (text.ljust(width) for text, width in zip(texts[:-1], widths, strict=False))
-    return "  " + "".join(padded) + texts[-1]
+    return "  " + "".join(map(str.ljust, texts[:-1], widths)) + texts[-1]
 
 
 def rich_tables(tables: Sequence[Table], caption: str | None = None) -> RenderableType:
