@@ -292,9 +292,12 @@ def test_connections_show_the_client_process_and_its_messages(
         rows = json.loads(qpid_stat("-b", address, "-c", "--json").out)["connections"]
         (row,) = [row for row in rows if row["process"] == "stat-test"]
         assert (row["pid"], row["msgsFromClient"], row["mechanism"]) == (4242, 3, "ANONYMOUS")
+        receiver = client.create_receiver(name, credit=2)
+        receiver.receive(timeout=10)
+        receiver.receive(timeout=10)
         text = qpid_stat("-b", address, "-c").out
         (line,) = [line for line in text.splitlines() if "stat-test" in line]
-        assert line.split()[1:3] == ["stat-test", "4242"] and line.split()[-2:] == ["3", "0"]
+        assert line.split()[1:3] == ["stat-test", "4242"] and line.split()[-2:] == ["3", "2"]
     finally:
         client.close()
 
