@@ -539,3 +539,29 @@ def test_every_transcript_of_these_tools_is_accounted_for() -> None:
         for path in CLASSIC_TOOLS.glob(f"{pattern}.json")
     }  # fmt: skip
     assert recorded == accounted
+
+
+def test_durable_messages_on_a_durable_queue_count_as_persistent(
+    qpid_stat: Tool, broker: Any
+) -> None:
+    from proton import Message
+    from proton.utils import BlockingConnection
+
+    address, name = str(broker.address), unique("stat-durable")
+    with Broker.connect(ConnectionSettings(parse_address(address))) as api:
+        api.add_queue(name, {"durable": True})
+    client = BlockingConnection(address, timeout=10)
+    try:
+        sender = client.create_sender(name)
+        for durable in (True, False, True):
+            sender.send(Message(body="m", durable=durable))
+        receiver = client.create_receiver(name, credit=1)
+        receiver.receive(timeout=10)  # the first, durable one
+        receiver.accept()
+    finally:
+        client.close()
+    statistics = json.loads(qpid_stat("-b", address, "-q", name, "--json").out)["statistics"]
+    rows = {row["statistic"]: row["messages"] for row in statistics}
+    assert (rows["persistent-enqueues"], rows["persistent-dequeues"]) == (2, 1)
+    with Broker.connect(ConnectionSettings(parse_address(address))) as api:
+        api.delete_queue(name, if_empty=False)
