@@ -112,14 +112,14 @@ class Broker:
         subscriptions = self.subscriptions()
         return resolve_subscriptions(subscriptions, self.sessions(), self.connections())
 
-    def snapshot(self, kind: str = "queue") -> Snapshot:
+    def snapshot(self, kind: str = "queue", counters: Sequence[str] | None = None) -> Snapshot:
         """The counters of every queue (or ``exchange``, or the ``broker``) at the broker's
         clock: two of them give rates with :func:`qpidtools.rates`. Two queries."""
         clock = self.qmf.query_class("broker", BROKER_PACKAGE)
         if not clock:
             raise QpidToolsError(f"the broker at {self.address} has no broker object")
         found = clock if kind == "broker" else self.qmf.query_class(kind, BROKER_PACKAGE)
-        return Snapshot.of_objects(clock[0].update_ts, found, kind)
+        return Snapshot.of_objects(clock[0].update_ts, found, kind, counters)
 
     def memory(self) -> MemoryStatistics | None:
         found = self.qmf.query_class("memory")

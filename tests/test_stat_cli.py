@@ -13,6 +13,7 @@ import pytest
 from capture_files import classic
 from conftest import Outcome, Tool, _tool
 
+from qpidtools import polling
 from qpidtools.address import parse_address
 from qpidtools.broker import Broker
 from qpidtools.cli import queue_stats, stat
@@ -194,7 +195,7 @@ def test_queue_stats_rows_after_a_baseline(
 ) -> None:
     """Between the samples (the tool's sleep) 4 more messages arrive: one row, not two."""
     address, name = traffic
-    monkeypatch.setattr(queue_stats.time, "sleep", lambda _: send_messages(address, name, 4))
+    monkeypatch.setattr(polling.time, "sleep", lambda _: send_messages(address, name, 4))
     outcome = qpid_queue_stats("-a", address, "-f", name, "--interval", "0.1", "--count", "2")
     lines = outcome.out.splitlines()
     assert (outcome.code, lines[:2]) == (0, HEADER)
@@ -211,9 +212,11 @@ def test_queue_stats_classic_row_format() -> None:
 
 
 def test_queue_stats_filter_matches_at_the_start() -> None:
+    from qpidtools import Snapshot
+
     stats = {"msgDepth": 1, "msgTotalEnqueues": 1, "msgTotalDequeues": 0}
-    before = (0, {name: {**stats, "msgDepth": 0} for name in ("qs-a", "qs-b", "xqs-b")})
-    after = (10**10, {name: stats for name in ("qs-a", "qs-b", "xqs-b")})
+    before = Snapshot(0, {name: {**stats, "msgDepth": 0} for name in ("qs-a", "qs-b", "xqs-b")})
+    after = Snapshot(10**10, {name: stats for name in ("qs-a", "qs-b", "xqs-b")})
     patterns = queue_stats._patterns("qs-[b-z].*,nomatch")
     assert [row["queue"] for row in queue_stats.rows(before, after, patterns)] == ["qs-b"]
 
@@ -406,9 +409,8 @@ def interrupt(_: float) -> None:
 def test_ctrl_c_ends_a_watch_with_exit_0(
     qpid_stat: Tool, traffic: tuple[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from qpidtools.cli import stat_show
 
-    monkeypatch.setattr(stat_show.time, "sleep", interrupt)
+    monkeypatch.setattr(polling.time, "sleep", interrupt)
     outcome = qpid_stat("-b", traffic[0], "-e", "--watch")
     assert (outcome.code, outcome.err, outcome.out.count("Exchanges")) == (0, "", 1)
 
@@ -416,7 +418,7 @@ def test_ctrl_c_ends_a_watch_with_exit_0(
 def test_ctrl_c_ends_queue_stats_with_an_empty_line(
     qpid_queue_stats: Tool, traffic: tuple[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(queue_stats.time, "sleep", interrupt)
+    monkeypatch.setattr(polling.time, "sleep", interrupt)
     outcome = qpid_queue_stats("-a", traffic[0])
     assert (outcome.code, outcome.err) == (0, "")
     assert outcome.out.splitlines() == [*HEADER, ""]
@@ -427,7 +429,6 @@ def test_watch_survives_the_broker_going_away_and_coming_back(
 ) -> None:
     from contextlib import ExitStack
 
-    from qpidtools.cli import stat_show
     from qpidtools.testing import BrokerDouble
 
     with ExitStack() as stack:
@@ -437,7 +438,7 @@ def test_watch_survives_the_broker_going_away_and_coming_back(
         ticks = iter(
             [first.stop, lambda: stack.enter_context(BrokerDouble(ha="standalone", port=port))]
         )
-        monkeypatch.setattr(stat_show.time, "sleep", lambda _: next(ticks)())
+        monkeypatch.setattr(polling.time, "sleep", lambda _: next(ticks)())
         outcome = qpid_stat("-b", first.address, "-e", "--watch", "--count", "3", "--json")
     samples = [json.loads(line) for line in outcome.out.splitlines()]
     assert [sorted(sample) for sample in samples] == [
@@ -588,7 +589,7 @@ def test_queue_stats_transcripts_on_a_broker_set_up_alike(
         with Broker.connect(ConnectionSettings(parse_address(address))) as api:
             api.qmf.call(f"org.apache.qpid.broker:queue:{prefix}b", "purge", {"request": 15})
 
-    monkeypatch.setattr(queue_stats.time, "sleep", ten_seconds_of_traffic)
+    monkeypatch.setattr(polling.time, "sleep", ten_seconds_of_traffic)
     argv = [arg.replace("qs-", prefix) for arg in classic(case)["argv"][1:]]
     argv = [re.sub(r"localhost:5672", address, arg) for arg in argv]
     if "-a" not in argv:  # the classic default, localhost
