@@ -623,3 +623,11 @@ def test_queue_stats_transcripts_on_a_broker_set_up_alike(
         their_rows = their_rows[1:]  # a line from a queue deleted and re-created before the run
     assert [name for name, _ in our_rows][: len(their_rows)] == [name for name, _ in their_rows]
     assert changes(our_rows) == changes(their_rows)
+
+
+def test_a_queue_name_without_q_is_ignored_with_a_warning(qpid_stat: Tool, broker: Any) -> None:
+    outcome = qpid_stat("-b", str(broker.address), "-e", "orders")
+    assert outcome.code == 0 and outcome.out.startswith("Exchanges\n")
+    assert (
+        outcome.err == "qpid-stat: warning: the queue name 'orders' is used only with -q; ignored\n"
+    )

@@ -24,6 +24,7 @@ from qpidtools.cli.common import (
     run,
     shared_options,
     version_option,
+    warn,
 )
 from qpidtools.cli.completion import complete_queues
 from qpidtools.errors import UsageError
@@ -154,6 +155,9 @@ def cli(
         raise UsageError(NO_VIEW)
     if count is not None and watch is None:
         raise UsageError("--count needs --watch")
+    if queue_name is not None and view != "queues":
+        warn(f"the queue name {queue_name!r} is used only with -q; ignored")
+        queue_name = None
     if sort_by is not None and queue_name is None:
         _check_sort_column(view, sort_by, watching=watch is not None)
     inv = invocation(ctx, ha_admin=ha_admin)
