@@ -631,3 +631,21 @@ def test_a_queue_name_without_q_is_ignored_with_a_warning(qpid_stat: Tool, broke
     assert (
         outcome.err == "qpid-stat: warning: the queue name 'orders' is used only with -q; ignored\n"
     )
+
+
+def test_live_view_reports_an_absent_broker(
+    qpid_stat: Tool, closed_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from qpidtools.cli import stat_show
+    from qpidtools.render import Mode
+    from qpidtools.render.terminal import TerminalConsole
+
+    screen = io.StringIO()
+    monkeypatch.setattr(stat_show, "mode_for", lambda inv: Mode.RICH)
+    monkeypatch.setattr(stat_show, "console", lambda inv: TerminalConsole(file=screen, width=200))
+    outcome = qpid_stat("-b", f"127.0.0.1:{closed_port}", "-q", "--watch", "0.1", "--count", "1")
+    assert outcome.code == 0
+    assert f"cannot connect to 127.0.0.1:{closed_port}" in screen.getvalue()
+    assert "retrying every 0.1s" in screen.getvalue()

@@ -144,19 +144,23 @@ class _LiveView(_Printer):
 
     def sample(self, number: int, sample: Sample | None) -> None:
         from rich.console import Group
-        from rich.text import Text
+
+        from qpidtools.render.terminal import text
 
         if sample is None:
-            self.live.update(Text(not_found(self.request)), refresh=True)
+            self.live.update(text(not_found(self.request)), refresh=True)
             return
         tables = rich_tables(arranged(sample.tables, self.request))
-        self.live.update(Group(tables, Text(self._caption(), style="dim")), refresh=True)
+        self.live.update(Group(tables, text(self._caption(), style="dim")), refresh=True)
 
     def failure(self, error: QpidToolsError, number: int) -> None:
-        from rich.text import Text
+        from rich.console import Group
 
-        text = f"{error}\nretrying every {self.request.watch:g}s; Ctrl-C ends"
-        self.live.update(Text(text, style="bold red"), refresh=True)
+        from qpidtools.render.terminal import text
+
+        retrying = f"retrying every {self.request.watch:g}s; Ctrl-C ends"
+        shown = Group(text(error, style="bold red"), text(retrying, style="dim"))
+        self.live.update(shown, refresh=True)
 
 
 def watch(inv: Invocation, request: Request, mode: Mode) -> None:
