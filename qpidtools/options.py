@@ -26,6 +26,8 @@ QMF_CLASSES = (
     "journal", "link", "memory", "outgoing", "queue", "session", "store", "subscription",
     "system", "topic", "vhost",
 )  # fmt: skip
+#: Formats of ``qpid-config export`` files (``apply`` reads both).
+CONFIG_FORMATS = ("yaml", "json")
 #: qpidd's log levels; ``LEVEL+`` means that level and above (``qpid-config log LEVEL``).
 LOG_LEVELS = ("trace+", "debug+", "info+", "notice+", "warning+", "error+", "critical+")
 

@@ -99,6 +99,7 @@ def test_commands_and_options() -> None:
         ("qpid-ha -b localhost:5672 status --expect ", HA_STATUSES),
         ("qpid-config list ", ("queue", "exchange", "binding", "connection", "link")),
         ("qpid-config log ", ("info+", "debug+", "trace+")),
+        ("qpid-config export --format ", ("yaml", "json")),
     ],
 )
 def test_fixed_values(line: str, expected: tuple[str, ...]) -> None:

@@ -23,7 +23,7 @@ from click.shell_completion import add_completion_class
 
 from qpidtools import __version__
 from qpidtools.cli.completion import BashComplete
-from qpidtools.errors import BrokerError, QpidToolsError, UsageError
+from qpidtools.errors import BrokerError, ChangesPending, QpidToolsError, UsageError
 from qpidtools.options import DEFAULT_TIMEOUT
 from qpidtools.profiles import load_profile
 from qpidtools.render import printable
@@ -328,8 +328,12 @@ def run(command: click.Command, prog: str, argv: list[str] | None = None) -> int
     except click.Abort:
         click.echo(file=sys.stderr)
         return 130
+    except ChangesPending as pending:  # not a failure: the output has said what differs
+        return pending.exit_code
     except QpidToolsError as error:
         code = _fail(prog, str(error), error.exit_code, words)
+        for further in error.further:  # e.g. a file's other problems
+            _fail(prog, further, error.exit_code, words)
         if verbose:
             for detail in _details(error):
                 click.echo(f"{prog}: detail: {printable(_scrub(detail, words))}", err=True)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from qpidtools.cli import config_code
 from qpidtools.cli.common import (
     CONTEXT_SETTINGS,
     Decorator,
@@ -39,7 +40,14 @@ from qpidtools.cli.completion import (
 )
 from qpidtools.cli.help import OptionsOverviewGroup
 from qpidtools.errors import UsageError
-from qpidtools.options import EXCHANGE_OPTIONS, LIMIT_POLICIES, QUEUE_OPTIONS, Kind, Option
+from qpidtools.options import (
+    CONFIG_FORMATS,
+    EXCHANGE_OPTIONS,
+    LIMIT_POLICIES,
+    QUEUE_OPTIONS,
+    Kind,
+    Option,
+)
 from qpidtools.render import Mode, console, mode_for, print_json, print_lines
 
 if TYPE_CHECKING:
@@ -89,6 +97,49 @@ _OWN_OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "file": (
         ("-f", "--file"),
         {"metavar": "FILE", "help": "XML exchange: read the XQuery from FILE ('-': stdin)."},
+    ),
+    "if_not_exists": _flag(
+        "--if-not-exists",
+        help="Succeed without a change if it exists with these settings; exit 1 naming the "
+        "settings that differ.",
+    ),
+    "if_exists": _flag("--if-exists", help="Succeed without a change if it does not exist."),
+    "all_objects": _flag(
+        "--all",
+        "all_objects",
+        help="Keep broker-owned objects too (amq.*, qmf.*, qpid.* exchanges, system queues, "
+        "clients' exclusive and auto-delete queues).",
+    ),
+    "queues_pattern": (
+        ("--queues", "queues_pattern"),
+        {"metavar": "PATTERN", "help": "Only queues whose name matches this glob pattern."},
+    ),
+    "exchanges_pattern": (
+        ("--exchanges", "exchanges_pattern"),
+        {"metavar": "PATTERN", "help": "Only exchanges whose name matches this glob pattern."},
+    ),
+    "config_format": (
+        ("--format", "config_format"),
+        {"type": click.Choice(CONFIG_FORMATS), "help": "File format (default yaml; --json: json)."},
+    ),
+    "output": (
+        ("-o", "--output"),
+        {
+            "type": click.Path(dir_okay=False, allow_dash=True),
+            "metavar": "FILE",
+            "help": "Write to FILE instead of standard output.",
+        },
+    ),
+    "prune": _flag(
+        "--prune", help="Also delete what the file does not name (never broker-owned objects)."
+    ),
+    "dry_run": _flag(
+        "--dry-run", help="Print the plan and change nothing; exit 3 if there are changes."
+    ),
+    "recreate": _flag(
+        "--recreate",
+        help="Delete and create again the queues and exchanges whose settings differ "
+        "(refused for queues holding messages, unless --force-if-not-empty).",
     ),
     "show_property": (
         ("--show-property",),
@@ -311,6 +362,7 @@ _OPTION_SECTIONS = {
     frozenset({"add queue"}): "Options for Adding Queues",
     frozenset({"add exchange"}): "Options for Adding Exchanges",
     frozenset({"del queue"}): "Options for Deleting Queues",
+    frozenset({"del queue", "apply"}): "Options for Deleting Queues",  # --force-if-not-empty
     frozenset({"bind"}): "Options for Declaring Bindings",
     frozenset({"list"}): "Formatting options for 'list' action",
 }
@@ -463,7 +515,7 @@ def delete() -> None:
 
 
 @add.command("queue", context_settings=CONTEXT_SETTINGS)
-@options(*_params(QUEUE_OPTIONS), "argument", "start_replica")
+@options(*_params(QUEUE_OPTIONS), "argument", "start_replica", "if_not_exists")
 @click.argument("name")
 @click.pass_context
 def add_queue(ctx: click.Context, name: str) -> None:
@@ -472,11 +524,14 @@ def add_queue(ctx: click.Context, name: str) -> None:
     created = properties(QUEUE_OPTIONS, inv.options)
     source = inv.options.get("start_replica")
     with connect(inv.settings) as broker:
-        broker.add_queue(name, created, replicate_from=source)
+        if inv.flag("if_not_exists"):
+            config_code.ensure_queue(broker, name, created, source)
+        else:
+            broker.add_queue(name, created, replicate_from=source)
 
 
 @add.command("exchange", context_settings=CONTEXT_SETTINGS)
-@options(*_params(EXCHANGE_OPTIONS), "argument")
+@options(*_params(EXCHANGE_OPTIONS), "argument", "if_not_exists")
 @click.argument("exchange_type", metavar="TYPE", shell_complete=complete_exchange_types)
 @click.argument("name")
 @click.pass_context
@@ -485,11 +540,14 @@ def add_exchange(ctx: click.Context, exchange_type: str, name: str) -> None:
     inv = _start(ctx)
     created = properties(EXCHANGE_OPTIONS, inv.options)
     with connect(inv.settings) as broker:
-        broker.add_exchange(exchange_type, name, created)
+        if inv.flag("if_not_exists"):
+            config_code.ensure_exchange(broker, exchange_type, name, created)
+        else:
+            broker.add_exchange(exchange_type, name, created)
 
 
 @delete.command("queue", context_settings=CONTEXT_SETTINGS)
-@options("force", "force_if_not_empty", "force_if_used")
+@options("force", "force_if_not_empty", "force_if_used", "if_exists")
 @click.argument("name", shell_complete=complete_queues)
 @click.pass_context
 def delete_queue(ctx: click.Context, name: str) -> None:
@@ -497,6 +555,8 @@ def delete_queue(ctx: click.Context, name: str) -> None:
     inv = _start(ctx)
     force = inv.flag("force")
     with connect(inv.settings) as broker:
+        if inv.flag("if_exists") and broker.queue(name) is None:
+            return
         broker.delete_queue(
             name,
             if_empty=not (force or inv.flag("force_if_not_empty")),
@@ -505,13 +565,15 @@ def delete_queue(ctx: click.Context, name: str) -> None:
 
 
 @delete.command("exchange", context_settings=CONTEXT_SETTINGS)
-@options()
+@options("if_exists")
 @click.argument("name", shell_complete=complete_exchanges)
 @click.pass_context
 def delete_exchange(ctx: click.Context, name: str) -> None:
     """Delete the exchange NAME."""
     inv = _start(ctx)
     with connect(inv.settings) as broker:
+        if inv.flag("if_exists") and broker.exchange(name) is None:
+            return
         broker.delete_exchange(name)
 
 
@@ -534,7 +596,7 @@ def binding_params(conditions: str) -> Decorator:
 
 
 @cli.command("bind", context_settings=CONTEXT_SETTINGS)
-@options("file")
+@options("file", "if_not_exists")
 @binding_params("conditions")
 @click.pass_context
 def bind(
@@ -552,11 +614,14 @@ def bind(
     match, xquery = header_match(conditions), read_xquery(inv.options.get("file"))
     with connect(inv.settings) as broker:
         arguments = binding_arguments(broker.exchange(exchange), match, xquery)
-        broker.bind(exchange, queue, key, arguments)
+        if inv.flag("if_not_exists"):
+            config_code.ensure_binding(broker, exchange, queue, key, arguments)
+        else:
+            broker.bind(exchange, queue, key, arguments)
 
 
 @cli.command("unbind", context_settings=CONTEXT_SETTINGS)
-@options()
+@options("if_exists")
 @binding_params("ignored")
 @click.pass_context
 def unbind(
@@ -568,6 +633,8 @@ def unbind(
     inv = _start(ctx)
     binding_name(exchange, queue, key)
     with connect(inv.settings) as broker:
+        if inv.flag("if_exists") and broker.binding(exchange, queue, key) is None:
+            return
         broker.unbind(exchange, queue, key)
 
 
@@ -624,6 +691,32 @@ def shutdown(ctx: click.Context) -> None:
     inv = _start(ctx)
     with connect(inv.settings) as broker:
         broker.shutdown()
+
+
+@cli.command("export", context_settings=CONTEXT_SETTINGS)
+@options("all_objects", "queues_pattern", "exchanges_pattern", "config_format", "output")
+@click.pass_context
+def export(ctx: click.Context) -> None:
+    """Write the broker's queues, exchanges and bindings as a file for 'apply'.
+
+    YAML unless --format json; sorted, so that exports diff cleanly. Broker-owned objects are
+    left out unless --all.
+    """
+    config_code.export(_start(ctx))
+
+
+@cli.command("apply", context_settings=CONTEXT_SETTINGS)
+@options("prune", "dry_run", "recreate", "force_if_not_empty")
+@click.argument("config_file", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True))
+@click.pass_context
+def apply(ctx: click.Context, config_file: str) -> None:
+    """Make the broker match FILE (as 'export' writes it; '-' reads standard input).
+
+    Prints the plan, one line per change (+ add, - delete, ! settings differ), then carries
+    it out. Exit status 0 when the broker matches, 1 on errors, 2 when FILE does not
+    validate, 3 with --dry-run when there are changes to make.
+    """
+    config_code.apply(_start(ctx), config_file)
 
 
 def main() -> None:

@@ -67,7 +67,10 @@ def command_option_sections(
         sections.setdefault(frozenset(where), []).append(records[name])
     order = list(titles)
     ranked = sorted(sections, key=lambda key: order.index(key) if key in titles else len(order))
-    return [(titles.get(key) or _title(key), sections[key]) for key in ranked]
+    merged: dict[str, list[tuple[str, str]]] = {}  # sets of commands given one title: one section
+    for key in ranked:
+        merged.setdefault(titles.get(key) or _title(key), []).extend(sections[key])
+    return list(merged.items())
 
 
 def _title(paths: frozenset[str]) -> str:

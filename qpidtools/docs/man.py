@@ -29,6 +29,7 @@ class Page:
     examples: tuple[tuple[str, str], ...]  # (what it does, command line)
     failure: str  # what exit status 1 means for this tool
     see_also: tuple[str, ...]
+    more_statuses: tuple[tuple[int, str], ...] = ()  # exit statuses of this tool only
 
 
 _SHARED_DESCRIPTION = (
@@ -71,10 +72,19 @@ PAGES: dict[str, Page] = {
                 "Use the broker, user and CA of profile prod, password from a file:",
                 "qpid-config --profile prod --password-file ~/.prod-password queues",
             ),
+            (
+                "Save the configuration of broker mq1 to a file:",
+                "qpid-config -b mq1 export -o mq.yaml",
+            ),
+            (
+                "Show what applying it to broker mq2 would change (exit status 3 if anything):",
+                "qpid-config -b mq2 apply mq.yaml --dry-run",
+            ),
         ),
         failure="the broker could not be reached, did not answer in time, or refused the "
         "request; or nothing matched the names given",
         see_also=("qpid-ha(1)", "qpidd(1)"),
+        more_statuses=((3, "apply --dry-run found changes to make."),),
     ),
     "qpid-ha": Page(
         summary="inspect and control high availability on qpidd brokers",
@@ -317,6 +327,7 @@ def render_man_page(prog: str, command: click.Command) -> str:
         *_tagged("\\fB0\\fR", "Success."),
         *_tagged("\\fB1\\fR", page.failure[0].upper() + page.failure[1:] + "."),
         *_tagged("\\fB2\\fR", "Usage error: the command line or the configuration is wrong."),
+        *(line for code, text in page.more_statuses for line in _tagged(f"\\fB{code}\\fR", text)),
         *_tagged("\\fB130\\fR", "Interrupted (Ctrl-C)."),
         ".SH ENVIRONMENT",
     ]
