@@ -213,15 +213,19 @@ class Broker:
         prune: bool = False,
         recreate: bool = False,
         force_if_not_empty: bool = False,
+        queues: str = "*",
+        exchanges: str = "*",
     ) -> Plan:
         """What :meth:`apply` must do to make this broker match ``wanted``.
 
         Raises :class:`ValidationError` when ``wanted`` refers to objects that neither it nor
-        the broker has. The plan itself is computed by :func:`qpidtools.config_plan.plan`.
+        the broker has. ``prune`` deletes only what the glob patterns ``queues`` and
+        ``exchanges`` select. The plan itself is computed by :func:`qpidtools.config_plan.plan`.
         """
         from qpidtools import config_plan
+        from qpidtools.configuration import limited
 
-        state = self.snapshot()
+        state = limited(self.snapshot(), queues, exchanges)
         found = config_plan.problems(wanted, state, prune)
         if found:
             raise ValidationError(found)

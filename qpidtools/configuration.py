@@ -170,25 +170,38 @@ def snapshot(
     return Snapshot(configuration.sorted(), frozenset(owned), depths)
 
 
+def selected(spec: Spec, queues: str = "*", exchanges: str = "*") -> bool:
+    """Whether glob patterns on queue and exchange names select an object; a binding is
+    selected when both its ends are."""
+    if isinstance(spec, BindingSpec):
+        return fnmatchcase(spec.exchange, exchanges) and fnmatchcase(spec.queue, queues)
+    return fnmatchcase(spec.name, queues if isinstance(spec, QueueSpec) else exchanges)
+
+
 def exported(
     state: Snapshot, include_all: bool = False, queues: str = "*", exchanges: str = "*"
 ) -> Configuration:
-    """What ``export`` writes: broker-owned objects left out unless ``include_all``; glob
-    filters on queue and exchange names (a binding is kept when both its ends match)."""
+    """What ``export`` writes: broker-owned objects left out unless ``include_all``, and only
+    the objects the glob patterns select."""
     config = state.configuration
 
     def kept(spec: Spec) -> bool:
-        return include_all or not state.is_owned(spec)
+        return (include_all or not state.is_owned(spec)) and selected(spec, queues, exchanges)
 
     return Configuration(
-        tuple(e for e in config.exchanges if kept(e) and fnmatchcase(e.name, exchanges)),
-        tuple(q for q in config.queues if kept(q) and fnmatchcase(q.name, queues)),
-        tuple(
-            b
-            for b in config.bindings
-            if kept(b) and fnmatchcase(b.exchange, exchanges) and fnmatchcase(b.queue, queues)
-        ),
+        tuple(filter(kept, config.exchanges)),
+        tuple(filter(kept, config.queues)),
+        tuple(filter(kept, config.bindings)),
     )
+
+
+def limited(state: Snapshot, queues: str = "*", exchanges: str = "*") -> Snapshot:
+    """The broker's state with the objects the patterns do not select treated as the
+    broker's own: ``apply --prune`` then leaves them alone."""
+    config = state.configuration
+    specs: list[Spec] = [*config.exchanges, *config.queues, *config.bindings]
+    others = {(s.kind, s.identity) for s in specs if not selected(s, queues, exchanges)}
+    return Snapshot(config, state.owned | others, state.depths)
 
 
 # -- settings: wire form <-> option names ----------------------------------------------------

@@ -395,3 +395,22 @@ def test_a_broker_that_stops_answering_interrupts_apply(
     prefix = "qpid-config: error: apply stopped after 1 of 2 changes confirmed: "
     assert outcome.err.startswith(prefix)  # then the transport's timeout message
     assert outcome.err.endswith("; apply the file again to complete it\n")
+
+
+def test_prune_with_patterns_leaves_other_objects_alone(
+    qpid_config: Tool, broker_no_ha: Any, tmp_path: Path
+) -> None:
+    """A file that manages one application's objects on a shared broker."""
+    address = str(broker_no_ha.address)
+    populate(
+        qpid_config,
+        address,
+        ("add queue app.old", "add queue other.q", "bind amq.direct other.q k"),
+    )
+    config = write(tmp_path, "queues:\n- {name: app.new}\n")
+    outcome = ok(qpid_config("-b", address, "apply", config, "--prune", "--queues", "app.*"))
+    assert outcome.out.splitlines()[:2] == ["- queue app.old", "+ queue app.new"]
+    assert ok(qpid_config("-b", address, "export")).out == (
+        "exchanges: []\nqueues:\n- name: app.new\n- name: other.q\nbindings:\n"
+        "- exchange: amq.direct\n  queue: other.q\n  key: k\n"
+    )

@@ -407,3 +407,14 @@ def test_plan_lines_are_coloured_on_a_terminal() -> None:
     styled = terminal.export_text(styles=True)
     assert "\x1b[33m! queue orders" in styled
     assert "\x1b[32m+ queue [x]" in styled
+
+
+def test_prune_deletes_only_what_the_patterns_select() -> None:
+    from qpidtools.configuration import limited
+
+    broker = limited(matching(), queues="ord*", exchanges="news")
+    assert lines("{}", broker, prune=True) == [
+        "- binding news orders 'sport.#'",
+        "- queue orders",
+        "- exchange news",
+    ]

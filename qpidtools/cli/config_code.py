@@ -185,6 +185,8 @@ def _apply(inv: Invocation, path: str) -> None:
             prune=inv.flag("prune"),
             recreate=inv.flag("recreate"),
             force_if_not_empty=inv.flag("force_if_not_empty"),
+            queues=inv.options.get("queues_pattern") or "*",
+            exchanges=inv.options.get("exchanges_pattern") or "*",
         )
         refusal = _refusal(plan)
         if not inv.json:  # the plan first: a large apply takes a while
