@@ -18,11 +18,11 @@ from typing import Any, ClassVar
 from qpidtools.model import Binding, Exchange, Queue
 from qpidtools.options import EXCHANGE_OPTIONS, QUEUE_OPTIONS, Kind, Option
 
-#: Keys an HA primary adds to every object it creates, with a random value: never compared,
-#: never exported.
+#: The key an HA primary adds to the objects it replicates, with a random value [222]: never
+#: compared, never exported.
 HA_IDENTITY_KEY = "qpid.ha-uuid"
-#: The key an HA primary adds with its default replication level (``none`` unless qpidd runs
-#: with ``--ha-replicate``): compared only when the desired configuration names it.
+#: The key an HA primary adds to a queue created without it, with its default replication
+#: level [222]: compared only when the desired configuration names it.
 REPLICATE_KEY = "qpid.replicate"
 #: Settings qpidd takes at create time but keeps on the object itself, not in its arguments.
 DURABLE, AUTO_DELETE, ALTERNATE = "durable", "auto-delete", "alternate-exchange"

@@ -353,7 +353,8 @@ def test_apply_completes_file_names() -> None:
 def test_what_a_cluster_primary_adds_is_no_difference(
     qpid_config: Tool, qpid_ha: Tool, ha_cluster: Any, tmp_path: Path
 ) -> None:
-    """A primary adds qpid.ha-uuid and its default qpid.replicate to what it creates [222]."""
+    """A primary adds qpid.ha-uuid to what it replicates, its default qpid.replicate to queues
+    created without one [222]."""
     primary = ha_cluster.addresses[0]
     ok(qpid_ha("-b", primary, "promote", "--cluster-manager"))
     wait_for(lambda: qpid_ha("-b", primary, "status").out == "active\n", 30, what="active")

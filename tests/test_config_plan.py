@@ -228,7 +228,8 @@ exchanges:
 
 
 def test_ha_identity_and_unrequested_replicate_level_are_ignored() -> None:
-    """A cluster primary adds qpid.ha-uuid and its default qpid.replicate to every object [222]."""
+    """A cluster primary adds qpid.ha-uuid to what it replicates, its default qpid.replicate to
+    queues created without one [222]."""
     primary = state(
         [Queue("plain", arguments={"qpid.ha-uuid": "1c39", "qpid.replicate": "none"})],
         [Exchange("x", type="direct", arguments={"qpid.ha-uuid": "2374", "qpid.replicate": "all"})],
