@@ -419,3 +419,12 @@ def test_prune_deletes_only_what_the_patterns_select() -> None:
         "- queue orders",
         "- exchange news",
     ]
+
+
+def test_an_empty_file_is_refused_not_read_as_nothing() -> None:
+    """``cat missing.yaml | qpid-config apply - --prune`` must not delete everything."""
+    assert invalid("") == ["bad.yaml: the file is empty (an empty configuration is written {})"]
+    assert invalid("# only a comment\n") == [
+        "bad.yaml: the file is empty (an empty configuration is written {})"
+    ]
+    assert load("{}", "c.yaml") == load("exchanges: []\nqueues: []\nbindings: []\n", "c.yaml")
