@@ -371,7 +371,7 @@ def test_what_a_cluster_primary_adds_is_no_difference(
     assert "- name: hq\n  durable: true\n  replicate: none\n" in exported
     pinned = write(tmp_path, exported.replace("replicate: none", "replicate: all"), "all.yaml")
     differs = qpid_config("-b", primary, "apply", pinned, "--dry-run")
-    assert differs.out.splitlines()[0] == "! queue hq: --replicate none -> all"
+    assert "! queue hq: --replicate none -> all" in differs.out.splitlines()
 
 
 def test_a_broker_that_stops_answering_interrupts_apply(
