@@ -137,11 +137,17 @@ class Snapshot:
     """Everything the broker has, as a configuration, and what a plan must know besides."""
 
     configuration: Configuration
-    owned: frozenset[tuple[str, Any]] = frozenset()  # (kind, key) of broker-owned objects
+    owned: frozenset[tuple[str, Any]] = frozenset()  # (kind, identity) of broker-owned objects
     depths: Mapping[str, int] = field(default_factory=dict)  # messages held, by queue
+    unmanaged: frozenset[tuple[str, Any]] = frozenset()  # outside apply's name patterns
 
     def is_owned(self, spec: Spec) -> bool:
         return (spec.kind, spec.identity) in self.owned
+
+    def prunable(self, spec: Spec) -> bool:
+        """Whether ``apply --prune`` may delete the object: not the broker's, not outside the
+        name patterns it was given."""
+        return (spec.kind, spec.identity) not in self.owned | self.unmanaged
 
 
 def snapshot(
@@ -196,12 +202,12 @@ def exported(
 
 
 def limited(state: Snapshot, queues: str = "*", exchanges: str = "*") -> Snapshot:
-    """The broker's state with the objects the patterns do not select treated as the
-    broker's own: ``apply --prune`` then leaves them alone."""
+    """The broker's state with the objects the patterns do not select marked unmanaged:
+    ``apply --prune`` leaves them alone."""
     config = state.configuration
     specs: list[Spec] = [*config.exchanges, *config.queues, *config.bindings]
     others = {(s.kind, s.identity) for s in specs if not selected(s, queues, exchanges)}
-    return Snapshot(config, state.owned | others, state.depths)
+    return Snapshot(config, state.owned, state.depths, state.unmanaged | others)
 
 
 # -- settings: wire form <-> option names ----------------------------------------------------
