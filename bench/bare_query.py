@@ -1,7 +1,7 @@
-"""The floor for listings and plans: bare proton QMF class queries, no decoding or output.
+"""The floor for a listing: bare proton QMF class queries, no decoding or output.
 
-Usage: bare_query.py HOST:PORT [CLASS ...] (default: queue). The classes are asked one after
-the other on one connection, as the tools do. Prints the number of objects received.
+Usage: bare_query.py HOST:PORT [CLASS ...] (default: queue), one query per class, one after
+the other over one connection. Prints the number of objects received.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ def main(address: str, classes: list[str]) -> None:
     sender = connection.create_sender("qmf.default.direct")
     receiver = connection.create_receiver(None, dynamic=True, credit=200)
     count = 0
-    for number, class_name in enumerate(classes, start=1):
+    for number, class_name in enumerate(classes or ["queue"]):
         request = Message(
             subject="broker",
             reply_to=receiver.link.remote_source.address,
@@ -37,4 +37,4 @@ def main(address: str, classes: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2:] or ["queue"])
+    main(sys.argv[1], sys.argv[2:])

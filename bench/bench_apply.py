@@ -32,7 +32,13 @@ from qpidtools.address import parse_address
 from qpidtools.broker import Broker
 from qpidtools.config_file import dump
 from qpidtools.config_plan import plan
-from qpidtools.configuration import BindingSpec, Configuration, QueueSpec, Snapshot, exported
+from qpidtools.configuration import (
+    BindingSpec,
+    Configuration,
+    CurrentConfiguration,
+    QueueSpec,
+    exported,
+)
 from qpidtools.testing import BrokerDouble
 from qpidtools.transport import ConnectionSettings
 
@@ -67,8 +73,10 @@ def create_calls(config: Configuration) -> str:
 def clean(address: str) -> None:
     """Delete the ``bench-*`` queues (and so their bindings), pipelined, nothing else."""
     with Broker.connect(ConnectionSettings(parse_address(address), timeout=60)) as broker:
-        ours = exported(broker.snapshot(), include_all=True, queues="bench-*", exchanges="bench-*")
-        broker.apply(plan(Configuration(), Snapshot(ours), prune=True))
+        ours = exported(
+            broker.current_configuration(), include_all=True, queues="bench-*", exchanges="bench-*"
+        )
+        broker.apply(plan(Configuration(), CurrentConfiguration(ours), prune=True))
 
 
 @contextmanager

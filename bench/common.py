@@ -7,7 +7,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 PYTHON = sys.executable
@@ -43,3 +44,29 @@ def verdict(name: str, measured: float, limit: float, unit: str = "s") -> bool:
     ok = measured <= limit
     print(f"{name}: {measured:.3f} {unit} (limit {limit:.3f} {unit}) {'PASS' if ok else 'FAIL'}")
     return ok
+
+
+@contextmanager
+def broker_with_queues(count: int) -> Iterator[str]:
+    """The address of $QPIDTOOLS_BENCH_BROKER (it must hold no ``bench-*`` queues), or of a
+    broker double, with ``count`` queues ``bench-NNNNN`` for as long as the block runs."""
+    from qpidtools.address import parse_address
+    from qpidtools.broker import Broker
+    from qpidtools.testing import BrokerDouble
+    from qpidtools.transport import ConnectionSettings
+
+    with ExitStack() as stack:
+        address = (
+            os.environ.get("QPIDTOOLS_BENCH_BROKER")
+            or stack.enter_context(BrokerDouble(ha="standalone")).address
+        )
+        settings = ConnectionSettings(parse_address(address), timeout=60)
+        with Broker.connect(settings) as broker:
+            for number in range(count):
+                broker.add_queue(f"bench-{number:05}", {})
+        try:
+            yield address
+        finally:
+            with Broker.connect(settings) as broker:
+                for number in range(count):
+                    broker.delete("queue", f"bench-{number:05}")

@@ -26,6 +26,7 @@ from qpidtools.monitoring import (
     AclStatistics,
     MemoryStatistics,
     Session,
+    Snapshot,
     Subscription,
     resolve_subscriptions,
 )
@@ -35,7 +36,7 @@ from qpidtools.transport import Connection, ConnectionSettings
 
 if TYPE_CHECKING:  # configuration as code is imported when used: start-up stays fast
     from qpidtools.config_plan import Operation, Outcome, Plan
-    from qpidtools.configuration import Configuration, Snapshot
+    from qpidtools.configuration import Configuration, CurrentConfiguration
 
 BROKER_PACKAGE = "org.apache.qpid.broker"
 
@@ -116,6 +117,15 @@ class Broker:
         subscriptions = self.subscriptions()
         return resolve_subscriptions(subscriptions, self.sessions(), self.connections())
 
+    def snapshot(self, kind: str = "queue") -> Snapshot:
+        """The counters of every queue (or ``exchange``, or the ``broker``) at the broker's
+        clock: two of them give rates with :func:`qpidtools.rates`. Two queries."""
+        clock = self.qmf.query_class("broker", BROKER_PACKAGE)
+        if not clock:
+            raise QpidToolsError(f"the broker at {self.address} has no broker object")
+        found = clock if kind == "broker" else self.qmf.query_class(kind, BROKER_PACKAGE)
+        return Snapshot.of_objects(clock[0].update_ts, found, kind)
+
     def memory(self) -> MemoryStatistics | None:
         found = self.qmf.query_class("memory")
         return MemoryStatistics.from_qmf(found[0]) if found else None
@@ -187,15 +197,15 @@ class Broker:
 
     # -- configuration as code ------------------------------------------------------------
 
-    def snapshot(self) -> Snapshot:
+    def current_configuration(self) -> CurrentConfiguration:
         """Every queue, exchange and binding, from one query per class (less this
         connection's own reply queue, which goes away with it)."""
-        from qpidtools.configuration import snapshot
+        from qpidtools.configuration import current_configuration
 
         own = self.connection.reply_to
         queues = [queue for queue in self.queues() if queue.name != own]
         bindings = [binding for binding in self.bindings() if binding.queue != own]
-        return snapshot(queues, self.exchanges(), bindings)
+        return current_configuration(queues, self.exchanges(), bindings)
 
     def export(
         self, include_all: bool = False, queues: str = "*", exchanges: str = "*"
@@ -205,7 +215,7 @@ class Broker:
         :func:`qpidtools.config_file.dump`."""
         from qpidtools.configuration import exported
 
-        return exported(self.snapshot(), include_all, queues, exchanges)
+        return exported(self.current_configuration(), include_all, queues, exchanges)
 
     def plan(
         self,
@@ -225,7 +235,7 @@ class Broker:
         from qpidtools import config_plan
         from qpidtools.configuration import limited
 
-        state = limited(self.snapshot(), queues, exchanges)
+        state = limited(self.current_configuration(), queues, exchanges)
         found = config_plan.problems(wanted, state, prune)
         if found:
             raise ValidationError(found)

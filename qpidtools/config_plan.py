@@ -1,8 +1,9 @@
 """The plan that makes a broker match a desired configuration, and the order to carry it out.
 
 Pure, like :mod:`qpidtools.configuration`: a plan is computed from a desired
-:class:`~qpidtools.configuration.Configuration` and a :class:`~qpidtools.configuration.Snapshot`
-of the broker, so it is tested without a broker. :meth:`qpidtools.broker.Broker.apply` sends it.
+:class:`~qpidtools.configuration.Configuration` and the broker's
+:class:`~qpidtools.configuration.CurrentConfiguration`, so it is tested without a broker.
+:meth:`qpidtools.broker.Broker.apply` sends it.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from qpidtools.configuration import (
     ALTERNATE,
     BindingSpec,
     Configuration,
+    CurrentConfiguration,
     Difference,
     ExchangeSpec,
     Node,
-    Snapshot,
     Spec,
     describe,
     differences,
@@ -149,7 +150,7 @@ def where(config: Configuration, spec: Spec, key: str = "") -> str:
     return f"{config.source or '<input>'}:{line}" if line else config.source or "<input>"
 
 
-def problems(wanted: Configuration, state: Snapshot, prune: bool = False) -> list[str]:
+def problems(wanted: Configuration, state: CurrentConfiguration, prune: bool = False) -> list[str]:
     """What makes the file impossible to apply to this broker: references to exchanges and
     queues that neither the file nor the broker has (with ``prune``, nor keeps), alternate
     exchange loops, headers bindings without ``x-match``. ``FILE:LINE: message`` each."""
@@ -212,7 +213,7 @@ def _alternate_loops(wanted: Configuration) -> list[str]:
 
 def plan(
     wanted: Configuration,
-    state: Snapshot,
+    state: CurrentConfiguration,
     prune: bool = False,
     recreate: bool = False,
     force_if_not_empty: bool = False,
@@ -258,7 +259,7 @@ def _rebound(changes: list[Change], actual: Configuration) -> list[Change]:
 
 
 def _ordered(
-    changes: list[Change], state: Snapshot, recreate: bool, force_if_not_empty: bool
+    changes: list[Change], state: CurrentConfiguration, recreate: bool, force_if_not_empty: bool
 ) -> Plan:
     """Deletions (bindings, queues, exchanges users first), then creations (exchanges
     alternates first, queues, bindings): each step's calls can be pipelined."""
@@ -320,7 +321,10 @@ def _alternate(spec: Spec) -> Any:
 
 
 def _blocked(
-    queues: list[Change], exchanges: list[Change], state: Snapshot, force_if_not_empty: bool
+    queues: list[Change],
+    exchanges: list[Change],
+    state: CurrentConfiguration,
+    force_if_not_empty: bool,
 ) -> list[str]:
     """Deletions qpidd would refuse or that would lose messages."""
     found = []

@@ -133,7 +133,7 @@ def _node_properties(node: Queue | Exchange, auto_delete: bool) -> dict[str, Any
 
 
 @dataclass(frozen=True)
-class Snapshot:
+class CurrentConfiguration:
     """Everything the broker has, as a configuration, and what a plan must know besides."""
 
     configuration: Configuration
@@ -150,9 +150,9 @@ class Snapshot:
         return (spec.kind, spec.identity) not in self.owned | self.unmanaged
 
 
-def snapshot(
+def current_configuration(
     queues: Iterable[Queue], exchanges: Iterable[Exchange], bindings: Iterable[Binding]
-) -> Snapshot:
+) -> CurrentConfiguration:
     """The broker's state from one query per class."""
     queue_list, exchange_list = list(queues), list(exchanges)
     owned_queues = {queue.name for queue in queue_list if broker_owned_queue(queue)}
@@ -173,7 +173,7 @@ def snapshot(
         tuple(binding_specs),
     )
     depths = {queue.name: queue.statistics.get("msgDepth", 0) for queue in queue_list}
-    return Snapshot(configuration.sorted(), frozenset(owned), depths)
+    return CurrentConfiguration(configuration.sorted(), frozenset(owned), depths)
 
 
 def selected(spec: Spec, queues: str = "*", exchanges: str = "*") -> bool:
@@ -185,7 +185,7 @@ def selected(spec: Spec, queues: str = "*", exchanges: str = "*") -> bool:
 
 
 def exported(
-    state: Snapshot, include_all: bool = False, queues: str = "*", exchanges: str = "*"
+    state: CurrentConfiguration, include_all: bool = False, queues: str = "*", exchanges: str = "*"
 ) -> Configuration:
     """What ``export`` writes: broker-owned objects left out unless ``include_all``, and only
     the objects the glob patterns select."""
@@ -201,13 +201,15 @@ def exported(
     )
 
 
-def limited(state: Snapshot, queues: str = "*", exchanges: str = "*") -> Snapshot:
+def limited(
+    state: CurrentConfiguration, queues: str = "*", exchanges: str = "*"
+) -> CurrentConfiguration:
     """The broker's state with the objects the patterns do not select marked unmanaged:
     ``apply --prune`` leaves them alone."""
     config = state.configuration
     specs: list[Spec] = [*config.exchanges, *config.queues, *config.bindings]
     others = {(s.kind, s.identity) for s in specs if not selected(s, queues, exchanges)}
-    return Snapshot(config, state.owned, state.depths, state.unmanaged | others)
+    return CurrentConfiguration(config, state.owned, state.depths, state.unmanaged | others)
 
 
 # -- settings: wire form <-> option names ----------------------------------------------------

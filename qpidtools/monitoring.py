@@ -187,6 +187,16 @@ class Snapshot:
         """Keep only the counters ``names`` of each (object name, statistics) pair."""
         return cls(time_ns, {key: {n: s[n] for n in names if n in s} for key, s in named})
 
+    @classmethod
+    def of_objects(cls, time_ns: int, objects: Iterable[QmfObject], kind: str) -> Snapshot:
+        """The :data:`RATE_COUNTERS` of ``kind`` objects (queue, exchange or broker) by name;
+        the broker object is named ``broker``."""
+        named = [
+            ("broker" if kind == "broker" else str(obj.values.get("name", obj.key)), obj.values)
+            for obj in objects
+        ]
+        return cls.of(time_ns, named, RATE_COUNTERS[kind])
+
 
 def rates(earlier: Snapshot, later: Snapshot) -> dict[str, dict[str, float]]:
     """Per second, for every object in both snapshots: Δcounter / Δ(broker time).

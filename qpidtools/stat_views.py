@@ -8,23 +8,14 @@ carries the counters that ``--watch`` turns into rates, timed by the broker obje
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from qpidtools import monitoring
 from qpidtools.broker import BROKER_PACKAGE, Broker
 from qpidtools.errors import QpidToolsError
-from qpidtools.monitoring import (
-    RATE_COUNTERS,
-    AclStatistics,
-    Connection,
-    MemoryStatistics,
-    Session,
-    Snapshot,
-    Subscription,
-    rates,
-    resolve_subscriptions,
-)
+from qpidtools.monitoring import RATE_COUNTERS, Snapshot
 from qpidtools.qmf import QmfObject, reference_key
 from qpidtools.render.classic import py2_order, py2_repr
 from qpidtools.render.stat import (
@@ -161,7 +152,11 @@ class Sample:
         """The main table with rate columns, from ``previous`` (blank on the first sample)."""
         if self.snapshot is None:
             return self
-        found = rates(previous.snapshot, self.snapshot) if previous and previous.snapshot else {}
+        found = (
+            monitoring.rates(previous.snapshot, self.snapshot)
+            if previous and previous.snapshot
+            else {}
+        )
         main = self.tables[0]
         counters = _RATE_KEYS[main.key]
         rows = []
@@ -179,6 +174,7 @@ def _row_key(table: Table, row: tuple[Any, ...]) -> str:
 _RATE_KEYS = {
     "summary": RATE_COUNTERS["broker"],
     "queues": RATE_COUNTERS["queue"],
+    "properties": RATE_COUNTERS["queue"],  # -q QUEUE
     "exchanges": RATE_COUNTERS["exchange"],
 }
 
@@ -188,12 +184,6 @@ def _broker_object(broker: Broker) -> QmfObject:
     if not found:
         raise QpidToolsError(f"the broker at {broker.address} has no broker object")
     return found[0]
-
-
-def _snapshot(
-    clock: QmfObject, objects: Sequence[tuple[str, Mapping[str, Any]]], kind: str
-) -> Snapshot:
-    return Snapshot.of(clock.update_ts, objects, RATE_COUNTERS[kind])
 
 
 def general(broker: Broker, watching: bool) -> Sample:
@@ -208,7 +198,7 @@ def general(broker: Broker, watching: bool) -> Sample:
         [(info.update_ts - info.create_ts, cluster, *sizes)],
     )
     statistics = statistics_table("Aggregate Broker Statistics:", info.values, broker_wide=True)
-    snapshot = _snapshot(info, [("broker", info.values)], "broker") if watching else None
+    snapshot = Snapshot.of_objects(info.update_ts, [info], "broker") if watching else None
     return Sample([summary, statistics], snapshot)
 
 
@@ -222,7 +212,7 @@ def statistics_table(title: str, values: Mapping[str, Any], broker_wide: bool) -
 
 
 def connections(broker: Broker, watching: bool) -> Sample:
-    found = [Connection.from_qmf(obj) for obj in broker.objects("connection")]
+    found = [monitoring.Connection.from_qmf(obj) for obj in broker.objects("connection")]
     now = _broker_object(broker).update_ts
     rows = [
         (
@@ -258,8 +248,7 @@ def queues(broker: Broker, watching: bool) -> Sample:
 
 
 def _watched(broker: Broker, found: list[QmfObject], kind: str) -> Snapshot:
-    named = [(str(obj.values.get("name", obj.key)), obj.values) for obj in found]
-    return _snapshot(_broker_object(broker), named, kind)
+    return Snapshot.of_objects(_broker_object(broker).update_ts, found, kind)
 
 
 def queue(broker: Broker, name: str, watching: bool) -> Sample | None:
@@ -317,10 +306,10 @@ def _optional_value(value: Any) -> str:
 
 
 def subscriptions(broker: Broker, watching: bool) -> Sample:
-    resolved = resolve_subscriptions(
-        [Subscription.from_qmf(obj) for obj in broker.objects("subscription")],
-        [Session.from_qmf(obj) for obj in broker.objects("session")],
-        [Connection.from_qmf(obj) for obj in broker.objects("connection")],
+    resolved = monitoring.resolve_subscriptions(
+        [monitoring.Subscription.from_qmf(obj) for obj in broker.objects("subscription")],
+        [monitoring.Session.from_qmf(obj) for obj in broker.objects("session")],
+        [monitoring.Connection.from_qmf(obj) for obj in broker.objects("connection")],
     )
     rows = [
         (
@@ -343,7 +332,7 @@ def subscriptions(broker: Broker, watching: bool) -> Sample:
 
 def memory(broker: Broker, watching: bool) -> Sample:
     found = broker.objects("memory")
-    values = MemoryStatistics.from_qmf(found[0]).values if found else {}
+    values = monitoring.MemoryStatistics.from_qmf(found[0]).values if found else {}
     value = Column("Value", "value", commas, numeric=True)
     rows = [(name, values[name]) for name in py2_order(sorted(values))]
     return Sample([Table("Broker Memory Statistics:", "memory", (VALUE_COLUMNS[0], value), rows)])
@@ -353,7 +342,7 @@ def acl(broker: Broker, watching: bool) -> Sample:
     found = broker.objects("acl")
     if not found:
         raise QpidToolsError("ACL Policy Module is not installed")
-    stats = AclStatistics.from_qmf(found[0])
+    stats = monitoring.AclStatistics.from_qmf(found[0])
     value = Column("Value", "value", _acl_value)
     rows = [
         ("policy-file", stats.policy_file),

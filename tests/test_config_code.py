@@ -18,7 +18,7 @@ from conftest import Outcome, Tool
 from qpidtools.address import parse_address
 from qpidtools.broker import Broker
 from qpidtools.config_plan import plan
-from qpidtools.configuration import Configuration, Snapshot, exported
+from qpidtools.configuration import Configuration, CurrentConfiguration, exported
 from qpidtools.testing import send_messages, wait_for
 from qpidtools.transport import ConnectionSettings
 
@@ -50,13 +50,15 @@ def address(broker: Any) -> str:
     (a real broker given by QPIDTOOLS_TEST_BROKER outlives a test run)."""
     settings = ConnectionSettings(parse_address(str(broker.address)))
     with Broker.connect(settings) as connected:
-        state = connected.snapshot()
+        state = connected.current_configuration()
         ours = [exported(state, True, queues=name, exchanges=name) for name in OWN_NAMES]
         left = Configuration(
             tuple(e for config in ours for e in config.exchanges),
             tuple(q for config in ours for q in config.queues),
         )
-        connected.apply(plan(Configuration(), Snapshot(left), prune=True, force_if_not_empty=True))
+        connected.apply(
+            plan(Configuration(), CurrentConfiguration(left), prune=True, force_if_not_empty=True)
+        )
     return str(broker.address)
 
 

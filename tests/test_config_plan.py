@@ -1,4 +1,4 @@
-"""The configuration-as-code library without a broker: files, snapshots, plans and their order.
+"""The configuration-as-code library without a broker: files, broker states, plans and their order.
 
 Broker state is built from the typed objects of qpidtools.model, as the three class queries
 would return them (values as the captures 100, 110, 120 and 222 show qpidd storing them).
@@ -12,7 +12,7 @@ import pytest
 
 from qpidtools.config_file import dump, load
 from qpidtools.config_plan import Plan, plan, problems
-from qpidtools.configuration import Snapshot, exported, snapshot
+from qpidtools.configuration import CurrentConfiguration, current_configuration, exported
 from qpidtools.errors import ValidationError
 from qpidtools.model import Binding, Exchange, Queue
 
@@ -64,12 +64,12 @@ def state(
     queues: list[Queue] = (),  # type: ignore[assignment]
     exchanges: list[Exchange] = (),  # type: ignore[assignment]
     bindings: list[Binding] = (),  # type: ignore[assignment]
-) -> Snapshot:
+) -> CurrentConfiguration:
     default = [Binding("", queue.name, queue.name) for queue in queues]
-    return snapshot(queues, [*builtin(), *exchanges], [*default, *bindings])
+    return current_configuration(queues, [*builtin(), *exchanges], [*default, *bindings])
 
 
-def matching() -> Snapshot:
+def matching() -> CurrentConfiguration:
     """A broker that holds exactly FILE."""
     return state(
         [
@@ -95,7 +95,7 @@ def matching() -> Snapshot:
     )
 
 
-def lines(wanted: str, broker: Snapshot, **options: Any) -> list[str]:
+def lines(wanted: str, broker: CurrentConfiguration, **options: Any) -> list[str]:
     return plan(load(wanted, "c.yaml"), broker, **options).lines()
 
 
@@ -191,7 +191,7 @@ def test_recreate_deletes_and_creates_again_and_binds_again() -> None:
 
 def test_recreating_a_queue_with_messages_is_blocked_unless_forced() -> None:
     broker = matching()
-    full = Snapshot(broker.configuration, broker.owned, {**broker.depths, "orders": 5})
+    full = CurrentConfiguration(broker.configuration, broker.owned, {**broker.depths, "orders": 5})
     changed = load(FILE.replace("100000", "200000"), "c.yaml")
     assert plan(changed, full, recreate=True).blocked == (
         "queue 'orders' holds 5 messages: deleting it needs --force-if-not-empty",

@@ -244,3 +244,224 @@ def test_completion_offers_columns_and_queue_names(traffic: tuple[str, str]) -> 
     assert "creditMode" in offered("qpid-stat -u -S ")
     assert "creditMode" not in offered("qpid-stat -e -S ")
     assert name in offered(f"qpid-stat -b {address} -q stat-")
+
+
+def test_watch_costs_one_query_per_class_per_interval(
+    qpid_stat: Tool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the number of queues: each sample lists the queue class and the broker once."""
+    from collections import Counter
+
+    from qpidtools.testing import BrokerDouble
+    from qpidtools.testing.agent import Agent
+
+    asked: Counter[str] = Counter()
+    query = Agent.query
+
+    def counting(agent: Agent, body: dict[str, Any]) -> Any:
+        schema = body.get("_schema_id") or {}
+        name = schema.get("_class_name", b"by name")
+        asked[bytes(name).decode() if isinstance(name, bytes) else str(name)] += 1
+        return query(agent, body)
+
+    monkeypatch.setattr(Agent, "query", counting)
+    with BrokerDouble(ha="standalone") as double:
+        with Broker.connect(ConnectionSettings(parse_address(double.address))) as api:
+            for number in range(150):  # more than one reply page
+                api.add_queue(f"watched-{number}", {})
+        asked.clear()
+        outcome = qpid_stat("-b", double.address, "-q", "--watch", "0.1", "--count", "3")
+    assert outcome.out.count("Queues") == 3
+    assert asked == Counter({"queue": 3, "broker": 3})
+
+
+def test_connections_show_the_client_process_and_its_messages(
+    qpid_stat: Tool, traffic: tuple[str, str]
+) -> None:
+    """An AMQP 1.0 client naming itself in its open properties, as traffic-amqp1 did (300)."""
+    from proton import Message, symbol
+    from proton.utils import BlockingConnection
+
+    address, name = traffic
+    properties = {symbol("qpid.client_process"): "stat-test", symbol("qpid.client_pid"): 4242}
+    client = BlockingConnection(address, timeout=10, properties=properties)
+    try:
+        sender = client.create_sender(name)
+        for number in range(3):
+            sender.send(Message(body=f"m{number}"))
+        rows = json.loads(qpid_stat("-b", address, "-c", "--json").out)["connections"]
+        (row,) = [row for row in rows if row["process"] == "stat-test"]
+        assert (row["pid"], row["msgsFromClient"], row["mechanism"]) == (4242, 3, "ANONYMOUS")
+        text = qpid_stat("-b", address, "-c").out
+        (line,) = [line for line in text.splitlines() if "stat-test" in line]
+        assert line.split()[1:3] == ["stat-test", "4242"] and line.split()[-2:] == ["3", "0"]
+    finally:
+        client.close()
+
+
+# -- on a terminal -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("watching", [[], ["--watch", "0.1", "--count", "2"]])
+def test_terminal_gets_rich_tables(
+    qpid_stat: Tool,
+    traffic: tuple[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    watching: list[str],
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from qpidtools.cli import stat_show
+    from qpidtools.render import Mode
+
+    screen = io.StringIO()
+    monkeypatch.setattr(stat_show, "mode_for", lambda inv: Mode.RICH)
+    monkeypatch.setattr(stat_show, "console", lambda inv: Console(file=screen, width=250))
+    address, name = traffic
+    assert qpid_stat("-b", address, "-q", *watching).code == 0
+    drawn = screen.getvalue()
+    assert "┃ queue" in drawn and name in drawn
+    assert ("msgIn/s" in drawn) == bool(watching)
+
+
+# -- the classic command lines against a broker set up as in the transcripts --------------
+
+REPLY_QUEUE = re.compile(r"^[0-9a-f-]{36}(:0\.0|_)")
+
+
+def tables(text: str, volatile_rows: tuple[str, ...], volatile_columns: tuple[str, ...]) -> Any:
+    """Each table as (title, headers, rows of cells), cut at the header's column starts.
+
+    Rows about a tool's own reply queue, and the ``volatile_rows`` (counters moved by QMF
+    traffic, dates), are left out; cells of ``volatile_columns`` are blanked.
+    """
+    found = []
+    for block in text.rstrip("\n").split("\n\n"):
+        title, *lines = block.splitlines()
+        if not lines:
+            found.append((title, None, []))
+            continue
+        header = lines[0]
+        starts = [m.start() for m in re.finditer(r"(?<=  )\S+", header)]
+        headers = header.split()
+        rows = []
+        for line in lines[2:]:
+            cells = [line[a:b].strip() for a, b in zip(starts, [*starts[1:], None], strict=True)]
+            if any(REPLY_QUEUE.match(cell) for cell in cells) or cells[0] in volatile_rows:
+                continue
+            rows.append(
+                [
+                    c if h not in volatile_columns else ""
+                    for h, c in zip(headers, cells, strict=True)
+                ]
+            )
+        found.append((title, headers if rows else None, rows))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("case", "fixture", "volatile_rows", "volatile_columns"),
+    [
+        ("qpid-stat-q-on-b", "broker", (), ()),
+        ("qpid-stat-u-none", "broker", (), ()),
+        ("qpid-stat-e-no-ha", "broker_no_ha", ("", "qmf.default.topic", "qpid.management"), ()),
+        ("qpid-stat-g-no-ha", "broker_no_ha", ("discards-no-route",), ("uptime",)),
+        ("qpid-stat-acl-no-ha", "broker_no_ha", ("last-acl-load",), ()),
+        ("qpid-stat-m", "broker", (), ("Value",)),
+    ],
+)
+def test_classic_command_line_on_a_broker_set_up_alike(
+    qpid_stat: Tool,
+    request: pytest.FixtureRequest,
+    case: str,
+    fixture: str,
+    volatile_rows: tuple[str, ...],
+    volatile_columns: tuple[str, ...],
+) -> None:
+    address = str(request.getfixturevalue(fixture).address)
+    argv = [re.sub(r"localhost:567\d", address, arg) for arg in classic(case)["argv"][1:]]
+    outcome = qpid_stat(*argv)
+    assert (outcome.code, outcome.err) == (classic(case)["exit_code"], "")
+    ours, theirs = (tables(text, volatile_rows, volatile_columns)
+                    for text in (outcome.out, classic(case)["stdout"]))  # fmt: skip
+    assert ours == theirs
+
+
+def test_missing_queue_is_the_classic_text(qpid_stat: Tool, broker: Any) -> None:
+    transcript = classic("qpid-stat-q-queue-missing")
+    outcome = qpid_stat("-b", str(broker.address), *transcript["argv"][3:])
+    assert (outcome.code, outcome.out) == (transcript["exit_code"], transcript["stdout"])
+
+
+def interrupt(_: float) -> None:
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_ends_a_watch_with_exit_0(
+    qpid_stat: Tool, traffic: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qpidtools.cli import stat_show
+
+    monkeypatch.setattr(stat_show.time, "sleep", interrupt)
+    outcome = qpid_stat("-b", traffic[0], "-e", "--watch")
+    assert (outcome.code, outcome.err, outcome.out.count("Exchanges")) == (0, "", 1)
+
+
+def test_ctrl_c_ends_queue_stats_with_an_empty_line(
+    qpid_queue_stats: Tool, traffic: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queue_stats.time, "sleep", interrupt)
+    outcome = qpid_queue_stats("-a", traffic[0])
+    assert (outcome.code, outcome.err) == (0, "")
+    assert outcome.out.splitlines() == [*HEADER, ""]
+
+
+def test_watch_survives_the_broker_going_away_and_coming_back(
+    qpid_stat: Tool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contextlib import ExitStack
+
+    from qpidtools.cli import stat_show
+    from qpidtools.testing import BrokerDouble
+
+    with ExitStack() as stack:
+        first = BrokerDouble(ha="standalone")
+        stack.callback(first.stop)
+        port = first.port
+        ticks = iter(
+            [first.stop, lambda: stack.enter_context(BrokerDouble(ha="standalone", port=port))]
+        )
+        monkeypatch.setattr(stat_show.time, "sleep", lambda _: next(ticks)())
+        outcome = qpid_stat("-b", first.address, "-e", "--watch", "--count", "3", "--json")
+    samples = [json.loads(line) for line in outcome.out.splitlines()]
+    assert [sorted(sample) for sample in samples] == [
+        ["broker_time_ns", "exchanges", "sample"],
+        ["error", "sample"],
+        ["broker_time_ns", "exchanges", "sample"],
+    ]
+    assert outcome.code == 0
+
+
+def test_watch_one_queue_has_its_rates(qpid_stat: Tool, traffic: tuple[str, str]) -> None:
+    address, name = traffic
+    outcome = qpid_stat("-b", address, "-q", name, "--watch", "0.1", "--count", "2", "--json")
+    second = json.loads(outcome.out.splitlines()[1])
+    assert second["properties"][0]["msgIn_per_s"] == 0.0
+    depth = second["statistics"][0]
+    assert (depth["statistic"], depth["messages"], type(depth["bytes"])) == ("queue-depth", 5, int)
+
+
+def test_library_snapshots_give_rates(traffic: tuple[str, str]) -> None:
+    from qpidtools import rates
+
+    address, name = traffic
+    with Broker.connect(ConnectionSettings(parse_address(address))) as api:
+        before = api.snapshot()
+        send_messages(address, name, 4)
+        after = api.snapshot()
+        assert after.counters[name]["msgTotalEnqueues"] == 9
+        per_second = rates(before, after)[name]["msgTotalEnqueues"]
+        assert per_second == pytest.approx(4 / ((after.time_ns - before.time_ns) / 1e9))
+        assert set(api.snapshot("broker").counters) == {"broker"}

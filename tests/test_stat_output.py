@@ -7,7 +7,10 @@ the classic tool printed. What differs between the two recordings only because t
 different runs is taken from the transcript: the classic tool's own reply queue, connection
 and subscription instead of the recorder's, client ports and pids, and the counters the QMF
 traffic itself moves (the default exchange, ``qmf.default.topic``, ``qpid.management``,
-the broker's ``discardsNoRoute``), memory figures and the ACL load time.
+the broker's ``discardsNoRoute``), memory figures and the ACL load time. The
+``-after-more-traffic`` runs get the queues of capture 301's second sample, taken after the
+same traffic. Connections (``-c``) are all run-dependent (ports, pids, ages), so those cases
+are round trips from the transcript: they check layout, formats and sorting only.
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ QMF_TRAFFIC_EXCHANGES = ("", "qmf.default.topic", "qpid.management")
 UNITS = {"k": 1_000, "m": 1_000_000, "g": 1_000_000_000}
 
 
-def recorded(index: int) -> list[QmfObject]:
-    exchange = load(QMF_CAPTURES / "300-stat-classes-with-traffic.json")["exchanges"][index]
+def recorded(index: int, stem: str = "300-stat-classes-with-traffic") -> list[QmfObject]:
+    exchange = load(QMF_CAPTURES / f"{stem}.json")["exchanges"][index]
     return [
         _qmf_object(decode_tags(obj)) for reply in exchange["responses"] for obj in reply["body"]
     ]
@@ -50,9 +53,11 @@ class RecordedBroker:
 
     address = "127.0.0.1:5672"
 
-    def __init__(self) -> None:
+    def __init__(self, after_more_traffic: bool = False) -> None:
         self.qmf = self
         self.classes = {name: recorded(index) for name, index in CLASSES.items()}
+        if after_more_traffic:  # 301's sample 2: the traffic of the "-after-more-traffic" runs
+            self.classes["queue"] = recorded(9, "301-stat-rate-samples")
 
     def query_class(self, class_name: str, package: str | None = None) -> list[QmfObject]:
         return sorted(self.classes[class_name], key=lambda obj: obj.object_name)
@@ -162,6 +167,44 @@ def subscription_clients(broker: RecordedBroker, stdout: str, sorted_output: boo
             "_object_name": f"{PACKAGE}:connection:{address}"})  # fmt: skip
 
 
+def nanoseconds(text: str) -> int:
+    """Back from the classic duration format (``1h 0m 3s``)."""
+    units = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+    return sum(int(part[:-1]) * units[part[-1]] for part in text.split()) * 1_000_000_000
+
+
+def connections_of(broker: RecordedBroker, stdout: str) -> None:
+    """Every connection is run-dependent (ports, pids, ages): all come from the transcript,
+    so this checks the layout, the ``-`` and empty cells, the formats and the sorting."""
+    lines = stdout.splitlines()
+    starts = [m.start() for m in re.finditer(r"(?<=  )\S+", lines[1])]
+    (clock,) = broker.classes["broker"]
+    now = clock.update_ts
+    found = []
+    for line in lines[3:]:
+        cells = [line[a:b].strip() for a, b in zip(starts, [*starts[1:], None], strict=True)]
+        address, process, pid, mechanism, identity, connected, idle, msg_in, msg_out = cells
+        values: dict[str, Any] = {
+            "address": address, "saslMechanism": mechanism, "authIdentity": identity,
+            "msgsFromClient": parse_count(msg_in), "msgsToClient": parse_count(msg_out),
+        }  # fmt: skip
+        if process != "-":
+            values["remoteProcessName"] = process
+        if pid:
+            values["remotePid"] = int(pid)
+        found.append(
+            QmfObject(
+                f"{PACKAGE}:connection:{address}",
+                "connection",
+                PACKAGE,
+                values,
+                now - nanoseconds(idle),
+                now - nanoseconds(connected),
+            )  # fmt: skip
+        )
+    broker.classes["connection"] = found
+
+
 def same_run_values(broker: RecordedBroker, case: str, stdout: str) -> None:
     if "-m" in classic(case)["argv"]:
         values = {}
@@ -239,6 +282,8 @@ CASES = [
     "qpid-stat-default-broker", "qpid-stat-b-amqp-url", "qpid-stat-two-commands-last-wins",
     "qpid-stat-u", "qpid-stat-u-sort-delivered",
     "qpid-stat-m", "qpid-stat-acl",
+    "qpid-stat-q-after-more-traffic", "qpid-stat-q-queue-after-more-traffic",
+    "qpid-stat-c", "qpid-stat-c-sort-connection-increasing", "qpid-stat-c-sort-msgin-limit",
 ]  # fmt: skip
 
 
@@ -246,10 +291,12 @@ CASES = [
 def test_plain_text_is_the_classic_text(case: str) -> None:
     transcript = classic(case)
     stdout = transcript["stdout"]
-    broker = RecordedBroker()
+    broker = RecordedBroker(after_more_traffic=case.endswith("after-more-traffic"))
     classic_queue(broker, stdout)
     if stdout.startswith("Exchanges"):
         exchange_traffic(broker, stdout)
+    if stdout.startswith("Connections"):
+        connections_of(broker, stdout)
     if stdout.startswith("Subscriptions"):
         subscription_clients(broker, stdout, "-S" in transcript["argv"])
     same_run_values(broker, case, stdout)

@@ -66,6 +66,7 @@ EXCHANGE_COUNTERS = (
 
 EXCHANGE_TYPES = ("direct", "fanout", "topic", "headers")
 # (name, type, durable, carries `qpid.replicate: none` when the HA module is active)
+FAILOVER_EXCHANGE = "amq.failover"
 BUILTIN_EXCHANGES = (
     ("", "direct", False, True),
     ("amq.direct", "direct", True, True),
@@ -248,6 +249,7 @@ class ClientConnection:
     endpoints: list[Endpoint] = field(default_factory=list)
     messages_in: int = 0
     messages_out: int = 0
+    properties: dict[str, Any] = field(default_factory=dict)  # the client's open properties
 
 
 def split_binding_name(name: str) -> tuple[str, str, str]:
@@ -359,6 +361,8 @@ class BrokerState:
             lambda package, name, values, severity: None
         )
         for name, type_, durable, replicate_none in BUILTIN_EXCHANGES:
+            if name == FAILOVER_EXCHANGE and not ha_enabled:
+                continue  # the HA module adds it: broker P lists 8 exchanges (qpid-stat-e-no-ha)
             arguments = {"qpid.replicate": "none"} if ha_enabled and replicate_none else {}
             self.exchanges[name] = Exchange(name, type_, durable, arguments)
 

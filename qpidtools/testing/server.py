@@ -36,6 +36,7 @@ from proton.reactor import ApplicationEvent, Container, EventInjector
 from qpidtools.testing import agent as qmf
 from qpidtools.testing import model
 from qpidtools.testing.agent import Agent, Request
+from qpidtools.testing.connections import remote_properties
 from qpidtools.testing.ha import DOUBLES, Cluster, HaBroker
 from qpidtools.testing.model import (
     DEFAULT_LOG_LEVEL,
@@ -159,7 +160,10 @@ class _Server(Handler):
             peer: Url = required(conn.url)
             address = f"qpid.127.0.0.1:{self.double.port}-{peer.host}:{peer.port}"
             self.connections[conn] = self.state.connections[address] = ClientConnection(
-                address, conn.remote_container or "", "ANONYMOUS"
+                address,
+                conn.remote_container or "",
+                "ANONYMOUS",
+                properties=remote_properties(conn.remote_properties),
             )
         conn.container = str(uuid.uuid4())
         conn.offered_capabilities = [symbol("ANONYMOUS-RELAY")]  # type: ignore[assignment,unused-ignore]
