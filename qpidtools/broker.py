@@ -121,14 +121,14 @@ class Broker(Federation):
         subscriptions = self.subscriptions()
         return resolve_subscriptions(subscriptions, self.sessions(), self.connections())
 
-    def snapshot(self, kind: str = "queue") -> Snapshot:
+    def snapshot(self, kind: str = "queue", counters: Sequence[str] | None = None) -> Snapshot:
         """The counters of every queue (or ``exchange``, or the ``broker``) at the broker's
         clock: two of them give rates with :func:`qpidtools.rates`. Two queries."""
         clock = self.qmf.query_class("broker", BROKER_PACKAGE)
         if not clock:
             raise QpidToolsError(f"the broker at {self.address} has no broker object")
         found = clock if kind == "broker" else self.qmf.query_class(kind, BROKER_PACKAGE)
-        return Snapshot.of_objects(clock[0].update_ts, found, kind)
+        return Snapshot.of_objects(clock[0].update_ts, found, kind, counters)
 
     def memory(self) -> MemoryStatistics | None:
         found = self.qmf.query_class("memory")
@@ -227,15 +227,19 @@ class Broker(Federation):
         prune: bool = False,
         recreate: bool = False,
         force_if_not_empty: bool = False,
+        queues: str = "*",
+        exchanges: str = "*",
     ) -> Plan:
         """What :meth:`apply` must do to make this broker match ``wanted``.
 
         Raises :class:`ValidationError` when ``wanted`` refers to objects that neither it nor
-        the broker has. The plan itself is computed by :func:`qpidtools.config_plan.plan`.
+        the broker has. ``prune`` deletes only what the glob patterns ``queues`` and
+        ``exchanges`` select. The plan itself is computed by :func:`qpidtools.config_plan.plan`.
         """
         from qpidtools import config_plan
+        from qpidtools.configuration import limited
 
-        state = self.current_configuration()
+        state = limited(self.current_configuration(), queues, exchanges)
         found = config_plan.problems(wanted, state, prune)
         if found:
             raise ValidationError(found)

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from proton import Message
+
 from qpidtools.testing import errors, federation
 from qpidtools.testing.errors import QmfError
 from qpidtools.testing.values import text_of as text_of
@@ -206,6 +208,21 @@ class ClientConnection:
     auth_identity: str = "anonymous"
 
 
+def persistent(queue: Queue, bodies: list[bytes], counted: str) -> dict[str, int]:
+    """``msgPersist<counted>``/``bytePersist<counted>``: the durable messages (header flag) of
+    a durable queue, the ones qpidd's store keeps. Only durable queues decode their messages."""
+    if not queue.durable:
+        return {}
+    kept = [body for body in bodies if durable_message(body)]
+    return {f"msgPersist{counted}": len(kept), f"bytePersist{counted}": sum(map(len, kept))}
+
+
+def durable_message(body: bytes) -> bool:
+    message = Message()
+    message.decode(body)
+    return bool(message.durable)
+
+
 def split_binding_name(name: str) -> tuple[str, str, str]:
     """exchange/queue/key the way Broker::createObject splits it (README point 29)."""
     parts = [part for part in name.split("/") if part]
@@ -348,10 +365,13 @@ class BrokerState:
     def enqueue(self, queue: Queue, body: bytes) -> None:
         queue.messages.append(body)
         size = len(body)
-        self.bump(
-            queue,
-            {"msgDepth": 1, "byteDepth": size, "msgTotalEnqueues": 1, "byteTotalEnqueues": size},
-        )
+        counts = {
+            "msgDepth": 1,
+            "byteDepth": size,
+            "msgTotalEnqueues": 1,
+            "byteTotalEnqueues": size,
+        }
+        self.bump(queue, {**counts, **persistent(queue, [body], "Enqueues")})
         self.discard_ring_overflow(queue)
         for state, name in queue.replicas:
             replica = state.queues.get(name)
@@ -369,11 +389,13 @@ class BrokerState:
         if queue.arguments.get("qpid.policy_type") != "ring" or not limit:
             return
         while queue.depth > int(limit):
-            size = len(queue.messages.popleft())
+            body = queue.messages.popleft()
+            size = len(body)
             self.bump(
                 queue,
                 {"msgDepth": -1, "byteDepth": -size, "msgTotalDequeues": 1,
-                 "byteTotalDequeues": size, "discardsRing": 1},
+                 "byteTotalDequeues": size, "discardsRing": 1,
+                 **persistent(queue, [body], "Dequeues")},
             )  # fmt: skip
 
     def remove(self, queue: Queue, count: int, counter: str | None = None) -> list[bytes]:
@@ -386,6 +408,7 @@ class BrokerState:
             "msgTotalDequeues": len(taken),
             "byteTotalDequeues": size,
             "acquires": len(taken),
+            **persistent(queue, taken, "Dequeues"),
         }
         if counter:
             counts[counter] = len(taken)
