@@ -432,3 +432,13 @@ def test_client_sasl_mechanism_is_the_tools_own_login(brokers: Brokers) -> None:
     assert brokers.qpid_route("--client-sasl-mechanism", "ANONYMOUS", "link", "list", a).code == 0
     refused = brokers.qpid_route("link", "list", a, "--client-sasl-mechanism", "BOGUS")
     assert refused.code == 1 and "SASL" in refused.err
+
+
+def test_output_options_where_nothing_is_listed_are_named(brokers: Brokers) -> None:
+    a, b = brokers.address(5672), brokers.address(5673)
+    outcome = brokers.qpid_route("route", "add", a, b, "fed.x", "k1", "--dot")
+    assert outcome.code == 0
+    assert outcome.err == (
+        "qpid-route: warning: --dot applies to route map only; ignored for 'route add'\n"
+    )
+    assert brokers.qpid_route("--json", "route", "list", a).err == ""

@@ -88,6 +88,23 @@ _COMMON = shared_options(
 )  # fmt: skip
 
 
+#: The output options and the commands they apply to (elsewhere a warning says so).
+OUTPUT_COMMANDS = {
+    "json_output": ("--json", ("link list", "route list", "route map")),
+    "dot": ("--dot", ("route map",)),
+}
+
+
+def _invocation(ctx: click.Context) -> Invocation:
+    """The resolved options; an output option given to a command that prints none is named."""
+    inv = invocation(ctx)
+    where = " ".join(ctx.command_path.split()[1:])
+    for name, (flag, commands) in OUTPUT_COMMANDS.items():
+        if inv.options.get(name) and where not in commands:
+            warn(f"{flag} applies to {', '.join(commands)} only; ignored for '{where}'")
+    return inv
+
+
 def _addresses(*texts: str) -> list[BrokerAddress]:
     from qpidtools.address import parse_address
 
@@ -250,7 +267,7 @@ def link_add(ctx: click.Context, dest: str, src: str, mechanism: str) -> None:
     is: a warning says so (not with -q), exit 0. Waits up to 3 s for the link's first
     connection attempt; a link whose login was refused exits 1.
     """
-    inv = invocation(ctx)
+    inv = _invocation(ctx)
     local, remote = _addresses(dest, src)
     _self_link(local, remote)
     with _open(inv, local) as broker:
@@ -260,7 +277,7 @@ def link_add(ctx: click.Context, dest: str, src: str, mechanism: str) -> None:
 @command(link_group, "del", DEST, SRC)
 def link_del(ctx: click.Context, dest: str, src: str) -> None:
     """Delete DEST's link to SRC, and its routes. A missing link is an error."""
-    inv = invocation(ctx)
+    inv = _invocation(ctx)
     local, remote = _addresses(dest, src)
     with _open(inv, local) as broker:
         link = broker.find_link(remote.host, remote.port)
@@ -276,7 +293,7 @@ def link_list(ctx: click.Context, dest: str | None) -> None:
     """List the links of DEST (default: localhost)."""
     from qpidtools.render import route as render
 
-    inv = invocation(ctx)
+    inv = _invocation(ctx)
     _, connection = _connect(inv, dest)
     with connection as broker:
         links = broker.links()
@@ -340,7 +357,7 @@ def route_add(
         return bridge.kind == "exchange" and (bridge.dest, bridge.key) == (exchange, key)
 
     return _add_route(
-        invocation(ctx), (dest, src), mechanism, same, f"{exchange}({key})",
+        _invocation(ctx), (dest, src), mechanism, same, f"{exchange}({key})",
         {"src": exchange, "dest": exchange, "key": key, "tag": tag, "excludes": excludes},
     )  # fmt: skip
 
@@ -353,7 +370,7 @@ def dynamic_add(
 
     Not with -s (a dynamic route follows the destination's bindings).
     """
-    inv = invocation(ctx)
+    inv = _invocation(ctx)
     if inv.flag("src_local"):
         raise UsageError("--src-local is not permitted on dynamic routes")
 
@@ -376,7 +393,7 @@ def queue_add(
         return bridge.kind == "queue" and (bridge.dest, bridge.src) == (exchange, queue)
 
     return _add_route(
-        invocation(ctx), (dest, src), mechanism, same, f"{exchange}({queue})",
+        _invocation(ctx), (dest, src), mechanism, same, f"{exchange}({queue})",
         {"src": queue, "dest": exchange, "src_is_queue": True},
     )  # fmt: skip
 
@@ -423,19 +440,19 @@ def _del_route(inv: Invocation, dest: str, src: str, kind: str, exchange: str, l
 def route_del(ctx: click.Context, dest: str, src: str, exchange: str, key: str) -> int:
     """Delete the route of ROUTING-KEY from EXCHANGE on SRC to DEST. A missing route is an
     error (exit 1), or nothing with -q."""
-    return _del_route(invocation(ctx), dest, src, "exchange", exchange, key)
+    return _del_route(_invocation(ctx), dest, src, "exchange", exchange, key)
 
 
 @command(dynamic_group, "del", DEST, SRC, EXCHANGE)
 def dynamic_del(ctx: click.Context, dest: str, src: str, exchange: str) -> int:
     """Delete the dynamic route of EXCHANGE from SRC to DEST."""
-    return _del_route(invocation(ctx), dest, src, "dynamic", exchange, exchange)
+    return _del_route(_invocation(ctx), dest, src, "dynamic", exchange, exchange)
 
 
 @command(queue_group, "del", DEST, SRC, EXCHANGE, QUEUE)
 def queue_del(ctx: click.Context, dest: str, src: str, exchange: str, queue: str) -> int:
     """Delete the route of QUEUE on SRC to EXCHANGE on DEST."""
-    return _del_route(invocation(ctx), dest, src, "queue", exchange, queue)
+    return _del_route(_invocation(ctx), dest, src, "queue", exchange, queue)
 
 
 # -- listing, flushing, mapping ---------------------------------------------------------------
@@ -446,7 +463,7 @@ def route_list(ctx: click.Context, dest: str | None) -> None:
     """List the routes of DEST (default: localhost): one line per bridge."""
     from qpidtools.render import route as render
 
-    inv = invocation(ctx)
+    inv = _invocation(ctx)
     address, connection = _connect(inv, dest)
     with connection as broker:
         links, bridges = broker.links(), broker.bridges()
@@ -456,7 +473,7 @@ def route_list(ctx: click.Context, dest: str | None) -> None:
 @command(route_group, "flush", OPTIONAL_DEST)
 def route_flush(ctx: click.Context, dest: str | None) -> None:
     """Delete every route of DEST; with -e its links too."""
-    inv = invocation(ctx)
+    inv = _invocation(ctx)
     _, connection = _connect(inv, dest)
     with connection as broker:
         links = broker.links()
@@ -491,7 +508,7 @@ def route_map(ctx: click.Context, target: str | None) -> None:
     from qpidtools.federation import federation_map
     from qpidtools.render import route as render
 
-    inv = invocation(ctx)
+    inv = _invocation(ctx)
     start = inv.settings.address if target is None else _addresses(target)[0]
     brokers = federation_map(inv.settings, start)
     if brokers[0].error is not None:
