@@ -16,7 +16,7 @@ from typing import Any
 
 from proton import Data, Described, int32, symbol, ubyte, uint, ulong, ushort
 
-from qpidtools.testing import connections, errors, federation
+from qpidtools.testing import connections, errors, federation, federation_objects
 from qpidtools.testing.errors import QmfError
 from qpidtools.testing.ha import STATUS_CODES, HaBroker
 from qpidtools.testing.model import (
@@ -448,9 +448,9 @@ class Agent:
         return found
 
     def federation_objects(self) -> list[QmfObject]:
-        """Inter-broker links and bridges (see `federation`), and `add topic` topics."""
+        """Links, bridges and their subscriptions (`federation_objects`), and `add topic` topics."""
         state = self.state
-        found = [QmfObject(*row) for row in federation.management_objects(state)]
+        found = [QmfObject(*row) for row in federation_objects.management_objects(state)]
         for topic in state.topics.values():
             values = {
                 "durable": topic.durable,

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from proton import Message, int32, uint, ulong, ushort
+from proton import Message, int32
 
 from qpidtools.testing import errors
 from qpidtools.testing.errors import QmfError
@@ -56,10 +56,6 @@ SILENT_PEER_TIMEOUT_S = 10.0
 UNLIMITED_CREDIT = 0xFFFFFFFF
 
 
-def now_ns() -> int:
-    return time.time_ns()
-
-
 def number(value: Any, default: int = 0) -> int:
     """A port, sync or credit argument (absent: ``default``), converted as qpidd does."""
     return default if value is None else to_unsigned(value, "uint32")
@@ -81,7 +77,7 @@ class FederationLink:
     username: str = ""
     password: str = ""
     owner: BrokerState | None = None
-    created: int = field(default_factory=now_ns)
+    created: int = field(default_factory=time.time_ns)
     connected: bool = False  # has a connection to a double (connectionRef is set)
     # The connection objects of the link while connected: (broker, address) on both ends.
     connections: list[tuple[BrokerState, str]] = field(default_factory=list)
@@ -109,7 +105,7 @@ class Bridge:
     sync: int = 0
     credit: int = UNLIMITED_CREDIT
     channel: int = 1
-    created: int = field(default_factory=now_ns)
+    created: int = field(default_factory=time.time_ns)
     feeds: tuple[BrokerState, Queue] | None = None
     session: Session | None = None  # the bridge's session on the source broker, while active
 
@@ -485,92 +481,7 @@ def forwarder(
     return forward
 
 
-# ---- management objects and methods -----------------------------------------------------------
-
-LINK_PREFIX = "org.apache.qpid.broker:link:"
-VHOST = "org.apache.qpid.broker:vhost:org.apache.qpid.broker:broker:amqp-broker,/"
-#: (class name, object name, created, values, agent epoch or None for durable objects)
-ObjectRow = tuple[str, str, int, dict[str, Any], int | None]
-
-
-def reference(name: str, epoch: int | None) -> dict[str, Any]:
-    value: dict[str, Any] = {"_object_name": name.encode()}
-    if epoch is not None:
-        value["_agent_epoch"] = ulong(epoch)
-    return value
-
-
-def management_objects(state: BrokerState) -> list[ObjectRow]:
-    """The `link` and `bridge` objects, with the AMQP types the captures show (310-314)."""
-    rows: list[ObjectRow] = []
-    for link in list(state.links.values()):
-        refresh(link)
-        epoch = None if link.durable else state.epoch
-        connection = (
-            reference(f"org.apache.qpid.broker:connection:{link.name}", state.epoch)
-            if link.connected
-            else {"_object_name": b""}
-        )
-        values: dict[str, Any] = {
-            "connectionRef": connection,
-            "durable": link.durable,
-            "host": link.host.encode(),
-            "lastError": link.last_error.encode(),
-            "name": link.name.encode(),
-            "port": ushort(link.port),
-            "state": link.state.encode(),
-            "transport": link.transport.encode(),
-            "vhostRef": reference(VHOST, None),
-        }
-        rows.append(("link", LINK_PREFIX + link.name, link.created, values, epoch))
-    for bridge in state.bridges.values():
-        link_name = LINK_PREFIX + bridge.link.name
-        values = {
-            "channelId": ushort(bridge.channel),
-            "credit": uint(bridge.credit),
-            "dest": bridge.dest.encode(),
-            "durable": bridge.durable,
-            "dynamic": bridge.dynamic,
-            "excludes": bridge.excludes.encode(),
-            "key": bridge.key.encode(),
-            "linkRef": reference(link_name, None if bridge.link.durable else state.epoch),
-            "name": bridge.name.encode(),
-            "src": bridge.src.encode(),
-            "srcIsLocal": bridge.src_is_local,
-            "srcIsQueue": bridge.src_is_queue,
-            "sync": ushort(bridge.sync),
-            "tag": bridge.tag.encode(),
-        }
-        name = f"org.apache.qpid.broker:bridge:{link_name},{bridge.name}"
-        rows.append(("bridge", name, bridge.created, values, state.epoch))
-    return rows + subscriptions(state)
-
-
-def subscriptions(state: BrokerState) -> list[ObjectRow]:
-    """The subscriptions the active bridges of every double hold on this (source) broker."""
-    rows: list[ObjectRow] = []
-    bridges = {b for other in (*DOUBLES.values(), state) for b in other.bridges.values()}
-    for bridge in bridges:
-        if bridge.feeds is None or bridge.feeds[0] is not state or bridge.session is None:
-            continue
-        queue, session = bridge.feeds[1].name, bridge.session.name
-        values = {
-            "acknowledged": False,
-            "arguments": {},
-            "browsing": False,
-            "creditMode": b"WINDOW",
-            "delivered": ulong(0),
-            "exclusive": False,
-            "name": bridge.src.encode(),
-            "queueRef": reference(f"org.apache.qpid.broker:queue:{queue}", state.epoch),
-            "sessionRef": reference(f"org.apache.qpid.broker:session:{session}", state.epoch),
-        }
-        name = (
-            f"org.apache.qpid.broker:subscription:org.apache.qpid.broker:session:{session},"
-            f"org.apache.qpid.broker:queue:{queue},{bridge.src}"
-        )
-        rows.append(("subscription", name, bridge.created, values, state.epoch))
-    return rows
+# ---- methods --------------------------------------------------------------------------------
 
 
 def close(state: BrokerState, object_name: str) -> None:
