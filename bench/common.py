@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -19,25 +20,33 @@ def script(name: str) -> str:
     return str(Path(PYTHON).parent / name)
 
 
+def run_once(
+    argv: Sequence[str], env: dict[str, str] | None = None, *, exit_code: int = 0
+) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one run of ``argv``; fails loudly if it
+    exits with another status than ``exit_code``."""
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    result = subprocess.run(
+        argv,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    wall = time.perf_counter() - start
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode != exit_code:
+        raise SystemExit(f"{' '.join(argv)} exited {result.returncode}, not {exit_code}")
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    return wall, cpu
+
+
 def time_command(
     argv: Sequence[str], runs: int, env: dict[str, str] | None = None, *, exit_code: int = 0
 ) -> float:
-    """Median wall time of ``argv`` over ``runs`` runs; fails loudly if the command exits
-    with another status than ``exit_code``."""
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = subprocess.run(
-            argv,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})},
-            check=False,
-        )
-        samples.append(time.perf_counter() - start)
-        if result.returncode != exit_code:
-            raise SystemExit(f"{' '.join(argv)} exited {result.returncode}, not {exit_code}")
-    return statistics.median(samples)
+    """Median wall time of ``argv`` over ``runs`` runs (see :func:`run_once`)."""
+    return statistics.median(run_once(argv, env, exit_code=exit_code)[0] for _ in range(runs))
 
 
 def verdict(name: str, measured: float, limit: float, unit: str = "s") -> bool:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
         QpidToolsError,
         UsageError,
     )
-    from qpidtools.model import Binding, BrokerInfo, Exchange, HaBroker, Queue
+    from qpidtools.model import Binding, Bridge, BrokerInfo, Exchange, HaBroker, Link, Queue
     from qpidtools.monitoring import (
         AclStatistics,
         Connection,
@@ -57,6 +57,8 @@ _MODULES = {
     "Exchange": "qpidtools.model",
     "HaBroker": "qpidtools.model",
     "Queue": "qpidtools.model",
+    "Link": "qpidtools.model",
+    "Bridge": "qpidtools.model",
     "ConnectionSettings": "qpidtools.transport",
     **dict.fromkeys(
         (
@@ -81,6 +83,7 @@ __all__ = [
     "Subscription",
     "rates",
     "Binding",
+    "Bridge",
     "Broker",
     "BrokerAddress",
     "BrokerError",
@@ -94,6 +97,7 @@ __all__ = [
     "HaNotLoadedError",
     "MalformedReply",
     "OutcomeUnknown",
+    "Link",
     "Queue",
     "QpidToolsError",
     "UsageError",

@@ -25,6 +25,7 @@ from qpidtools.errors import (
     UsageError,
     ValidationError,
 )
+from qpidtools.federation import Federation
 from qpidtools.model import Binding, BrokerInfo, Exchange, HaBroker, Queue
 from qpidtools.monitoring import (
     AclStatistics,
@@ -58,8 +59,11 @@ def binding_name(exchange: str, queue: str, key: str = "") -> str:
     return f"{exchange}/{queue}/{key}"
 
 
-class Broker:
-    """One broker, reached over one connection, with typed queries and management methods."""
+class Broker(Federation):
+    """One broker, reached over one connection, with typed queries and management methods.
+
+    Links and bridges (federation) are the methods of :class:`~qpidtools.federation.Federation`.
+    """
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -135,14 +139,14 @@ class Broker:
         subscriptions = self.subscriptions()
         return resolve_subscriptions(subscriptions, self.sessions(), self.connections())
 
-    def snapshot(self, kind: str = "queue") -> Snapshot:
+    def snapshot(self, kind: str = "queue", counters: Sequence[str] | None = None) -> Snapshot:
         """The counters of every queue (or ``exchange``, or the ``broker``) at the broker's
         clock: two of them give rates with :func:`qpidtools.rates`. Two queries."""
         clock = self.qmf.query_class("broker", BROKER_PACKAGE)
         if not clock:
             raise QpidToolsError(f"the broker at {self.address} has no broker object")
         found = clock if kind == "broker" else self.qmf.query_class(kind, BROKER_PACKAGE)
-        return Snapshot.of_objects(clock[0].update_ts, found, kind)
+        return Snapshot.of_objects(clock[0].update_ts, found, kind, counters)
 
     def memory(self) -> MemoryStatistics | None:
         found = self.qmf.query_class("memory")
@@ -244,15 +248,19 @@ class Broker:
         prune: bool = False,
         recreate: bool = False,
         force_if_not_empty: bool = False,
+        queues: str = "*",
+        exchanges: str = "*",
     ) -> Plan:
         """What :meth:`apply` must do to make this broker match ``wanted``.
 
         Raises :class:`ValidationError` when ``wanted`` refers to objects that neither it nor
-        the broker has. The plan itself is computed by :func:`qpidtools.config_plan.plan`.
+        the broker has. ``prune`` deletes only what the glob patterns ``queues`` and
+        ``exchanges`` select. The plan itself is computed by :func:`qpidtools.config_plan.plan`.
         """
         from qpidtools import config_plan
+        from qpidtools.configuration import limited
 
-        state = self.current_configuration()
+        state = limited(self.current_configuration(), queues, exchanges)
         found = config_plan.problems(wanted, state, prune)
         if found:
             raise ValidationError(found)

@@ -176,8 +176,9 @@ class _Checker:
         self.problems.append((line, f"{where}: {text}"))
 
     def configuration(self, document: Any) -> Configuration:
-        if document is None:
-            document = _Entry()
+        if document is None:  # e.g. a pipe whose writer failed: never read as "nothing"
+            raise ValidationError([f"{self.source}: the file is empty (an empty configuration "
+                                   "is written {})"])  # fmt: skip
         if not isinstance(document, _Entry):
             raise ValidationError([f"{self.source}:1: expected a mapping with {_listed(SECTIONS)}"])
         for key in document:

@@ -157,7 +157,7 @@ def problems(wanted: Configuration, state: CurrentConfiguration, prune: bool = F
     actual = state.configuration
 
     def kept(spec: Spec) -> bool:
-        return state.is_owned(spec) or not prune
+        return not (prune and state.prunable(spec))
 
     exchanges = {e.name: e for e in actual.exchanges if kept(e)} | {
         "": ExchangeSpec("", type="direct")
@@ -220,8 +220,8 @@ def plan(
 ) -> Plan:
     """The changes that make the broker of ``state`` match ``wanted``, and their order.
 
-    Broker-owned objects are never deleted. Call :func:`problems` first: a plan assumes every
-    reference resolves.
+    Broker-owned objects are never compared, recreated or deleted. Call :func:`problems`
+    first: a plan assumes every reference resolves.
     """
     actual = state.configuration
     changes: list[Change] = []
@@ -231,13 +231,15 @@ def plan(
         for identity, spec in want.items():
             if identity not in have:
                 changes.append(Change(ADD, spec))
+            elif state.is_owned(have[identity]):
+                continue  # the broker's own objects are taken as they are
             elif found := differences(have[identity], spec):
                 changes.append(Change(DIFFERS, spec, tuple(found)))
         if prune:
             changes += [
                 Change(DELETE, spec)
                 for identity, spec in have.items()
-                if identity not in want and not state.is_owned(spec)
+                if identity not in want and state.prunable(spec)
             ]
     if recreate:
         changes += _rebound(changes, actual)

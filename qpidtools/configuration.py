@@ -18,11 +18,11 @@ from typing import Any, ClassVar
 from qpidtools.model import Binding, Exchange, Queue
 from qpidtools.options import EXCHANGE_OPTIONS, QUEUE_OPTIONS, Kind, Option
 
-#: Keys an HA primary adds to every object it creates, with a random value: never compared,
-#: never exported.
+#: The key an HA primary adds to the objects it replicates, with a random value [222]: never
+#: compared, never exported.
 HA_IDENTITY_KEY = "qpid.ha-uuid"
-#: The key an HA primary adds with its default replication level (``none`` unless qpidd runs
-#: with ``--ha-replicate``): compared only when the desired configuration names it.
+#: The key an HA primary adds to a queue created without it, with its default replication
+#: level [222]: compared only when the desired configuration names it.
 REPLICATE_KEY = "qpid.replicate"
 #: Settings qpidd takes at create time but keeps on the object itself, not in its arguments.
 DURABLE, AUTO_DELETE, ALTERNATE = "durable", "auto-delete", "alternate-exchange"
@@ -137,11 +137,17 @@ class CurrentConfiguration:
     """Everything the broker has, as a configuration, and what a plan must know besides."""
 
     configuration: Configuration
-    owned: frozenset[tuple[str, Any]] = frozenset()  # (kind, key) of broker-owned objects
+    owned: frozenset[tuple[str, Any]] = frozenset()  # (kind, identity) of broker-owned objects
     depths: Mapping[str, int] = field(default_factory=dict)  # messages held, by queue
+    unmanaged: frozenset[tuple[str, Any]] = frozenset()  # outside apply's name patterns
 
     def is_owned(self, spec: Spec) -> bool:
         return (spec.kind, spec.identity) in self.owned
+
+    def prunable(self, spec: Spec) -> bool:
+        """Whether ``apply --prune`` may delete the object: not the broker's, not outside the
+        name patterns it was given."""
+        return (spec.kind, spec.identity) not in self.owned | self.unmanaged
 
 
 def current_configuration(
@@ -170,25 +176,40 @@ def current_configuration(
     return CurrentConfiguration(configuration.sorted(), frozenset(owned), depths)
 
 
+def selected(spec: Spec, queues: str = "*", exchanges: str = "*") -> bool:
+    """Whether glob patterns on queue and exchange names select an object; a binding is
+    selected when both its ends are."""
+    if isinstance(spec, BindingSpec):
+        return fnmatchcase(spec.exchange, exchanges) and fnmatchcase(spec.queue, queues)
+    return fnmatchcase(spec.name, queues if isinstance(spec, QueueSpec) else exchanges)
+
+
 def exported(
     state: CurrentConfiguration, include_all: bool = False, queues: str = "*", exchanges: str = "*"
 ) -> Configuration:
-    """What ``export`` writes: broker-owned objects left out unless ``include_all``; glob
-    filters on queue and exchange names (a binding is kept when both its ends match)."""
+    """What ``export`` writes: broker-owned objects left out unless ``include_all``, and only
+    the objects the glob patterns select."""
     config = state.configuration
 
     def kept(spec: Spec) -> bool:
-        return include_all or not state.is_owned(spec)
+        return (include_all or not state.is_owned(spec)) and selected(spec, queues, exchanges)
 
     return Configuration(
-        tuple(e for e in config.exchanges if kept(e) and fnmatchcase(e.name, exchanges)),
-        tuple(q for q in config.queues if kept(q) and fnmatchcase(q.name, queues)),
-        tuple(
-            b
-            for b in config.bindings
-            if kept(b) and fnmatchcase(b.exchange, exchanges) and fnmatchcase(b.queue, queues)
-        ),
+        tuple(filter(kept, config.exchanges)),
+        tuple(filter(kept, config.queues)),
+        tuple(filter(kept, config.bindings)),
     )
+
+
+def limited(
+    state: CurrentConfiguration, queues: str = "*", exchanges: str = "*"
+) -> CurrentConfiguration:
+    """The broker's state with the objects the patterns do not select marked unmanaged:
+    ``apply --prune`` leaves them alone."""
+    config = state.configuration
+    specs: list[Spec] = [*config.exchanges, *config.queues, *config.bindings]
+    others = {(s.kind, s.identity) for s in specs if not selected(s, queues, exchanges)}
+    return CurrentConfiguration(config, state.owned, state.depths, state.unmanaged | others)
 
 
 # -- settings: wire form <-> option names ----------------------------------------------------

@@ -188,14 +188,20 @@ class Snapshot:
         return cls(time_ns, {key: {n: s[n] for n in names if n in s} for key, s in named})
 
     @classmethod
-    def of_objects(cls, time_ns: int, objects: Iterable[QmfObject], kind: str) -> Snapshot:
-        """The :data:`RATE_COUNTERS` of ``kind`` objects (queue, exchange or broker) by name;
-        the broker object is named ``broker``."""
+    def of_objects(
+        cls,
+        time_ns: int,
+        objects: Iterable[QmfObject],
+        kind: str,
+        counters: Sequence[str] | None = None,
+    ) -> Snapshot:
+        """``counters`` (default: the :data:`RATE_COUNTERS` of ``kind``: queue, exchange or
+        broker) of each object, by name; the broker object is named ``broker``."""
         named = [
             ("broker" if kind == "broker" else str(obj.values.get("name", obj.key)), obj.values)
             for obj in objects
         ]
-        return cls.of(time_ns, named, RATE_COUNTERS[kind])
+        return cls.of(time_ns, named, RATE_COUNTERS[kind] if counters is None else counters)
 
 
 def rates(earlier: Snapshot, later: Snapshot) -> dict[str, dict[str, float]]:

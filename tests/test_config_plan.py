@@ -228,7 +228,8 @@ exchanges:
 
 
 def test_ha_identity_and_unrequested_replicate_level_are_ignored() -> None:
-    """A cluster primary adds qpid.ha-uuid and its default qpid.replicate to every object [222]."""
+    """A cluster primary adds qpid.ha-uuid to what it replicates, its default qpid.replicate to
+    queues created without one [222]."""
     primary = state(
         [Queue("plain", arguments={"qpid.ha-uuid": "1c39", "qpid.replicate": "none"})],
         [Exchange("x", type="direct", arguments={"qpid.ha-uuid": "2374", "qpid.replicate": "all"})],
@@ -407,3 +408,30 @@ def test_plan_lines_are_coloured_on_a_terminal() -> None:
     styled = terminal.export_text(styles=True)
     assert "\x1b[33m! queue orders" in styled
     assert "\x1b[32m+ queue [x]" in styled
+
+
+def test_prune_deletes_only_what_the_patterns_select() -> None:
+    from qpidtools.configuration import limited
+
+    broker = limited(matching(), queues="ord*", exchanges="news")
+    assert lines("{}", broker, prune=True) == [
+        "- binding news orders 'sport.#'",
+        "- queue orders",
+        "- exchange news",
+    ]
+
+
+def test_an_empty_file_is_refused_not_read_as_nothing() -> None:
+    """``cat missing.yaml | qpid-config apply - --prune`` must not delete everything."""
+    assert invalid("") == ["bad.yaml: the file is empty (an empty configuration is written {})"]
+    assert invalid("# only a comment\n") == [
+        "bad.yaml: the file is empty (an empty configuration is written {})"
+    ]
+    assert load("{}", "c.yaml") == load("exchanges: []\nqueues: []\nbindings: []\n", "c.yaml")
+
+
+def test_broker_owned_objects_are_taken_as_they_are() -> None:
+    """``export --all`` of an HA broker names amq.direct with qpidd's own qpid.replicate [030];
+    another broker's amq.direct may lack it, and qpidd cannot recreate amq.direct anyway."""
+    wanted = "exchanges:\n- {name: amq.direct, type: direct, durable: true, replicate: none}\n"
+    assert lines(wanted, state(), recreate=True) == []

@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from conftest import Outcome, Tool
+from conftest import Outcome, Tool, _tool
+
+from qpidtools.cli import stat
 
 ODD_NAMES = {
     "spaces": "name with  spaces",
@@ -95,6 +97,20 @@ def test_a_terminal_sees_names_escaped_and_never_as_markup(
         assert "\x1b" not in shown and "\x07" not in shown and "\x9b" not in shown, argv
         assert EVIL_ESCAPED in shown, argv
     assert markup in ok(qpid_config("-b", address, "--no-color", "queues", "[bold]")).out
+
+
+def test_qpid_stat_on_a_terminal_shows_names_escaped(
+    capsys: pytest.CaptureFixture[str],
+    address: str,
+    make: Callable[..., None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every tool's Rich output goes through the one TerminalConsole (qpidtools.render)."""
+    make("queue", ODD_NAMES["terminal-control"])
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    monkeypatch.setenv("COLUMNS", "250")
+    shown = ok(_tool(stat.cli, "qpid-stat", capsys)("-b", address, "-q", "--no-color")).out
+    assert "\x1b" not in shown and EVIL_ESCAPED in shown
 
 
 def test_an_error_line_shows_the_name_escaped(

@@ -112,11 +112,19 @@ _OWN_OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     ),
     "queues_pattern": (
         ("--queues", "queues_pattern"),
-        {"metavar": "PATTERN", "help": "Only queues whose name matches this glob pattern."},
+        {
+            "metavar": "PATTERN",
+            "help": "Only queues whose name matches this glob pattern: the ones exported, the "
+            "ones apply --prune may delete.",
+        },
     ),
     "exchanges_pattern": (
         ("--exchanges", "exchanges_pattern"),
-        {"metavar": "PATTERN", "help": "Only exchanges whose name matches this glob pattern."},
+        {
+            "metavar": "PATTERN",
+            "help": "Only exchanges whose name matches this glob pattern: the ones exported, "
+            "the ones apply --prune may delete.",
+        },
     ),
     "config_format": (
         ("--format", "config_format"),
@@ -706,7 +714,9 @@ def export(ctx: click.Context) -> None:
 
 
 @cli.command("apply", context_settings=CONTEXT_SETTINGS)
-@options("prune", "dry_run", "recreate", "force_if_not_empty")
+@options(
+    "prune", "dry_run", "recreate", "force_if_not_empty", "queues_pattern", "exchanges_pattern"
+)
 @click.argument("config_file", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True))
 @click.pass_context
 def apply(ctx: click.Context, config_file: str) -> None:

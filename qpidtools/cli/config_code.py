@@ -102,7 +102,8 @@ def ensure_exchange(broker: Broker, type_: str, name: str, properties: Mapping[s
 def ensure_binding(
     broker: Broker, exchange: str, queue: str, key: str, arguments: Mapping[str, Any]
 ) -> None:
-    """``bind --if-not-exists``: qpidd binds again silently, but keeps the old arguments."""
+    """``bind --if-not-exists``: qpidd binds an existing binding again silently [120], so the
+    arguments are compared here."""
     from qpidtools.configuration import BindingSpec
 
     existing = broker.binding(exchange, queue, key)
@@ -185,6 +186,8 @@ def _apply(inv: Invocation, path: str) -> None:
             prune=inv.flag("prune"),
             recreate=inv.flag("recreate"),
             force_if_not_empty=inv.flag("force_if_not_empty"),
+            queues=inv.options.get("queues_pattern") or "*",
+            exchanges=inv.options.get("exchanges_pattern") or "*",
         )
         refusal = _refusal(plan)
         if not inv.json:  # the plan first: a large apply takes a while

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import re
 import sys
-import time
 from collections.abc import Mapping, Sequence
-from contextlib import ExitStack, suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -31,10 +29,13 @@ from qpidtools.cli.common import (
 )
 from qpidtools.errors import UsageError
 
+if TYPE_CHECKING:
+    from qpidtools.monitoring import Snapshot
+
 PROG = "qpid-queue-stats"
 HEADER = "Queue Name                                     Sec       Depth     Enq Rate     Deq Rate"
 RULE = "=" * 88
-#: The statistics whose change gives a queue a row.
+#: The statistics kept per sample; a change in any gives the queue a row.
 WATCHED = ("msgDepth", "msgTotalEnqueues", "msgTotalDequeues", "byteDepth")
 
 
@@ -101,31 +102,27 @@ def _selected(name: str, patterns: Sequence[re.Pattern[str]]) -> bool:
 
 
 def rows(
-    previous: tuple[int, Mapping[str, Mapping[str, int]]],
-    current: tuple[int, Mapping[str, Mapping[str, int]]],
-    patterns: Sequence[re.Pattern[str]],
+    previous: Snapshot, current: Snapshot, patterns: Sequence[re.Pattern[str]]
 ) -> list[dict[str, Any]]:
     """The rows of one sample: queues known before whose statistics changed since then."""
-    (before_ns, before), (now_ns, now) = previous, current
-    seconds = (now_ns - before_ns) / 1e9
+    from qpidtools.monitoring import rates
+
+    seconds = (current.time_ns - previous.time_ns) / 1e9
+    per_second = rates(previous, current)
     found = []
-    for name, stats in now.items():
-        old = before.get(name)
-        if old is None or seconds <= 0 or not _selected(name, patterns):
+    for name, stats in current.counters.items():
+        if name not in per_second or stats == previous.counters[name]:
             continue
-        if all(stats.get(key) == old.get(key) for key in WATCHED):
-            continue
-        found.append(
-            {
-                "queue": name,
-                "seconds": seconds,
-                "depth": stats.get("msgDepth", 0),
-                "enqueue_rate": (stats.get("msgTotalEnqueues", 0) - old.get("msgTotalEnqueues", 0))
-                / seconds,
-                "dequeue_rate": (stats.get("msgTotalDequeues", 0) - old.get("msgTotalDequeues", 0))
-                / seconds,
-            }
-        )
+        if _selected(name, patterns):
+            found.append(
+                {
+                    "queue": name,
+                    "seconds": seconds,
+                    "depth": stats.get("msgDepth", 0),
+                    "enqueue_rate": per_second[name].get("msgTotalEnqueues", 0.0),
+                    "dequeue_rate": per_second[name].get("msgTotalDequeues", 0.0),
+                }
+            )
     return found
 
 
@@ -142,42 +139,28 @@ def classic_row(row: Mapping[str, Any]) -> str:
 def _poll(
     inv: Invocation, patterns: Sequence[re.Pattern[str]], interval: float, count: int | None
 ) -> None:
-    from qpidtools.broker import BROKER_PACKAGE, Broker
+    from qpidtools.broker import Broker
     from qpidtools.errors import QpidToolsError
+    from qpidtools.polling import poll
 
-    previous: tuple[int, dict[str, dict[str, int]]] | None = None
-    failing = False
-    taken = 0
-    deadline = time.monotonic()
-    with ExitStack() as connection:
-        broker: Broker | None = None
-        while count is None or taken < count:
-            taken += 1
-            try:
-                if broker is None:
-                    broker = connection.enter_context(Broker.connect(inv.settings))
-                clock = broker.qmf.query_class("broker", BROKER_PACKAGE)
-                queues = broker.qmf.query_class("queue", BROKER_PACKAGE)
-                current = (
-                    clock[0].update_ts if clock else time.time_ns(),
-                    {str(q.values.get("name", q.key)): q.values for q in queues},
-                )
-                failing = False
-                if previous is not None:
-                    for row in rows(previous, current, patterns):
-                        click.echo(json_line(row) if inv.json else classic_row(row))
-                previous = current
-            except QpidToolsError as error:
-                broker = None
-                with suppress(Exception):
-                    connection.close()
-                if not failing:
-                    warn(f"{error}; retrying every {interval:g}s")
-                failing = True
-            if count is not None and taken >= count:
-                break
-            deadline += interval
-            time.sleep(max(0.0, deadline - time.monotonic()))
+    previous: Snapshot | None = None  # the baseline of the next rows
+    failing = False  # warn once per outage
+
+    def sample(broker: Broker, number: int) -> None:
+        nonlocal previous, failing
+        current = broker.snapshot("queue", WATCHED)
+        failing = False
+        for row in rows(previous, current, patterns) if previous else ():
+            click.echo(json_line(row) if inv.json else classic_row(row))
+        previous = current
+
+    def failed(error: QpidToolsError, number: int) -> None:
+        nonlocal failing
+        if not failing:
+            warn(f"{error}; retrying every {interval:g}s")
+        failing = True
+
+    poll(inv.settings, interval, count, sample, failed)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ sample). The views and their queries are in :mod:`qpidtools.stat_views`.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -17,11 +18,13 @@ from click.shell_completion import CompletionItem
 
 from qpidtools.cli.common import (
     CONTEXT_SETTINGS,
+    Decorator,
     Invocation,
     invocation,
     run,
     shared_options,
     version_option,
+    warn,
 )
 from qpidtools.cli.completion import complete_queues
 from qpidtools.errors import UsageError
@@ -53,7 +56,7 @@ def _choose(ctx: click.Context, param: click.Parameter, value: Any) -> None:
         ctx.meta[_VIEW] = param.name
 
 
-def _view_option(flags: tuple[str, ...], name: str, text: str) -> Any:
+def _view_option(flags: tuple[str, ...], name: str, text: str) -> Decorator:
     return click.option(*flags, name, is_flag=True, expose_value=False, callback=_choose, help=text)
 
 
@@ -68,7 +71,8 @@ def complete_columns(
     return [CompletionItem(header) for header in headers if header.startswith(incomplete)]
 
 
-def _decorate(command: Any) -> Any:
+def _view_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``-g -c -e -q -u -m --acl``, in the classic help's order."""
     for flags, name, text in reversed(VIEW_OPTIONS):
         command = _view_option(flags, name, text)(command)
     return command
@@ -76,7 +80,7 @@ def _decorate(command: Any) -> Any:
 
 @click.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("queue_name", metavar="[QUEUE]", required=False, shell_complete=complete_queues)
-@_decorate
+@_view_options
 @click.option(
     "-S",
     "--sort-by",
@@ -151,20 +155,27 @@ def cli(
         raise UsageError(NO_VIEW)
     if count is not None and watch is None:
         raise UsageError("--count needs --watch")
-    from qpidtools.stat_views import SORTABLE
-
-    if sort_by is not None and view in SORTABLE and queue_name is None:
-        headers = [column.header for column in SORTABLE[view]]
-        if watch is not None:
-            from qpidtools.stat_views import RATE_COLUMNS
-
-            headers += [column.header for column in RATE_COLUMNS]
-        if sort_by not in headers:
-            raise UsageError(f"sortCol '{sort_by}', not found in headers")
+    if queue_name is not None and view != "queues":
+        warn(f"the queue name {queue_name!r} is used only with -q; ignored")
+        queue_name = None
+    if sort_by is not None and queue_name is None:
+        _check_sort_column(view, sort_by, watching=watch is not None)
     inv = invocation(ctx, ha_admin=ha_admin)
     from qpidtools.cli.stat_show import Request, show
 
     show(inv, Request(view, queue_name, sort_by, increasing, limit, watch, count))
+
+
+def _check_sort_column(view: str, sort_by: str, watching: bool) -> None:
+    """A column ``-S`` names must be one of the view's headers (the rates' with --watch);
+    the views that do not sort (-g, -m, --acl) ignore ``-S``, as the classic tool did."""
+    from qpidtools.stat_views import RATE_COLUMNS, SORTABLE
+
+    if view not in SORTABLE:
+        return
+    columns = SORTABLE[view] + (RATE_COLUMNS if watching else ())
+    if sort_by not in [column.header for column in columns]:
+        raise UsageError(f"sortCol '{sort_by}', not found in headers")
 
 
 def _print_openmetrics(inv: Invocation) -> None:

@@ -8,8 +8,7 @@ objects; a broker that goes away is reported in the view and asked again at the 
 from __future__ import annotations
 
 import json
-import time
-from contextlib import ExitStack, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -104,7 +103,7 @@ class _Printer:
         else:
             print_lines(classic_lines(arranged(sample.tables, self.request)))
 
-    def failure(self, number: int, error: QpidToolsError) -> None:
+    def failure(self, error: QpidToolsError, number: int) -> None:
         if number > 1:
             click.echo()
         click.echo(f"Failed: {error}; retrying every {self.request.watch:g}s")
@@ -121,7 +120,7 @@ class _JsonLines(_Printer):
             line.update(document(arranged(sample.tables, self.request)))
         click.echo(json.dumps(line, default=str))
 
-    def failure(self, number: int, error: QpidToolsError) -> None:
+    def failure(self, error: QpidToolsError, number: int) -> None:
         click.echo(json.dumps({"sample": number, "error": str(error)}))
 
 
@@ -145,48 +144,40 @@ class _LiveView(_Printer):
 
     def sample(self, number: int, sample: Sample | None) -> None:
         from rich.console import Group
-        from rich.text import Text
+
+        from qpidtools.render.terminal import text
 
         if sample is None:
-            self.live.update(Text(not_found(self.request)), refresh=True)
+            self.live.update(text(not_found(self.request)), refresh=True)
             return
         tables = rich_tables(arranged(sample.tables, self.request))
-        self.live.update(Group(tables, Text(self._caption(), style="dim")), refresh=True)
+        self.live.update(Group(tables, text(self._caption(), style="dim")), refresh=True)
 
-    def failure(self, number: int, error: QpidToolsError) -> None:
-        from rich.text import Text
+    def failure(self, error: QpidToolsError, number: int) -> None:
+        from rich.console import Group
 
-        text = f"{error}\nretrying every {self.request.watch:g}s; Ctrl-C ends"
-        self.live.update(Text(text, style="bold red"), refresh=True)
+        from qpidtools.render.terminal import text
+
+        retrying = f"retrying every {self.request.watch:g}s; Ctrl-C ends"
+        shown = Group(text(error, style="bold red"), text(retrying, style="dim"))
+        self.live.update(shown, refresh=True)
 
 
 def watch(inv: Invocation, request: Request, mode: Mode) -> None:
     """Sample every ``request.watch`` seconds until ``request.count`` samples or Ctrl-C."""
+    from qpidtools.polling import poll
+
     assert request.watch is not None
     printer_class = {Mode.PLAIN: _Printer, Mode.JSON: _JsonLines, Mode.RICH: _LiveView}[mode]
-    number = 0
-    previous: Sample | None = None
-    deadline = time.monotonic()
-    with ExitStack() as connection, printer_class(inv, request) as printer:
-        broker: Broker | None = None
-        try:
-            while request.count is None or number < request.count:
-                number += 1
-                try:
-                    if broker is None:
-                        broker = connection.enter_context(Broker.connect(inv.settings))
-                    found = take(broker, request)
-                    current = found.with_rates(previous) if found else None
-                    previous = found or previous
-                    printer.sample(number, current)
-                except QpidToolsError as error:
-                    broker = None
-                    with suppress(Exception):
-                        connection.close()
-                    printer.failure(number, error)
-                if request.count is not None and number >= request.count:
-                    break
-                deadline += request.watch
-                time.sleep(max(0.0, deadline - time.monotonic()))
-        except KeyboardInterrupt:
-            pass  # Ctrl-C is how a watch ends: exit 0
+    last: Sample | None = None  # the last sample taken: the rates are counted from it
+
+    with printer_class(inv, request) as printer:
+
+        def sample(broker: Broker, number: int) -> None:
+            nonlocal last
+            found = take(broker, request)
+            printer.sample(number, found.with_rates(last) if found else None)
+            last = found or last
+
+        with suppress(KeyboardInterrupt):  # Ctrl-C is how a watch ends: exit 0
+            poll(inv.settings, request.watch, request.count, sample, printer.failure)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from qpidtools.errors import MalformedReply
 
 if TYPE_CHECKING:
-    from rich.console import Console, RenderableType
+    from rich.console import RenderableType
 
 _RULE_MAX = 255
 _UNITS = (("k", 1e3), ("m", 1e6), ("g", 1e9))
@@ -150,7 +150,7 @@ def classic_lines(tables: Sequence[Table]) -> list[str]:
         headers = [column.header for column in table.columns]
         cells = table.cells()
         columns = zip(headers, *cells, strict=True)
-        widths = [max(len(text) for text in column) + 2 for column in columns]
+        widths = [max(map(len, column)) + 2 for column in columns]
         lines.append(_line(headers, widths))
         lines.append("  " + "=" * min(sum(widths), _RULE_MAX))
         lines.extend(_line(row, widths) for row in cells)
@@ -158,18 +158,18 @@ def classic_lines(tables: Sequence[Table]) -> list[str]:
 
 
 def _line(texts: Sequence[str], widths: Sequence[int]) -> str:
-    padded = (text.ljust(width) for text, width in zip(texts[:-1], widths, strict=False))
-    return "  " + "".join(padded) + texts[-1]
+    return "  " + "".join(map(str.ljust, texts[:-1], widths)) + texts[-1]
 
 
-def rich_tables(tables: Sequence[Table], caption: str | None = None) -> RenderableType:
-    """The tables for a terminal (Rich), one under the other."""
+def rich_tables(tables: Sequence[Table]) -> RenderableType:
+    """The tables for a terminal (Rich), one under the other; draw them with
+    :func:`qpidtools.render.console`, which keeps names from the broker literal."""
     from rich.console import Group
     from rich.table import Table as RichTable
 
     drawn = []
     for table in tables:
-        rich = RichTable(title=table.title.rstrip(":"), title_justify="left", caption=caption)
+        rich = RichTable(title=table.title.rstrip(":"), title_justify="left")
         rich.header_style = "bold"
         for column in table.columns:
             rich.add_column(column.header, justify="right" if column.numeric else "left")
@@ -182,7 +182,3 @@ def rich_tables(tables: Sequence[Table], caption: str | None = None) -> Renderab
 def document(tables: Sequence[Table]) -> dict[str, Any]:
     """The tables as one JSON document: each table's key with its rows."""
     return {table.key: table.document() for table in tables}
-
-
-def print_rich(console: Console, tables: Sequence[Table]) -> None:
-    console.print(rich_tables(tables))

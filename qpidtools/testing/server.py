@@ -38,7 +38,8 @@ from qpidtools.testing import model
 from qpidtools.testing.agent import Agent, Request
 from qpidtools.testing.chaos import Chaos
 from qpidtools.testing.connections import remote_properties
-from qpidtools.testing.ha import DOUBLES, Cluster, HaBroker
+from qpidtools.testing.federation import DOUBLES, peers_changed
+from qpidtools.testing.ha import Cluster, HaBroker
 from qpidtools.testing.model import (
     DEFAULT_LOG_LEVEL,
     LOCK,
@@ -481,6 +482,7 @@ class BrokerDouble(StopsOnExit):
             if self.chaos is not None:
                 self.agent.chaos = self.chaos
             DOUBLES[self.port] = self.state
+            peers_changed()
         self.running = True
         self.injector = EventInjector()
         self.container.selectable(self.injector)
@@ -505,6 +507,7 @@ class BrokerDouble(StopsOnExit):
             self.running = False
             if DOUBLES.get(self.port) is self.state:
                 del DOUBLES[self.port]
+                peers_changed()
             if self.ha is not None and self.ha.cluster is not None:
                 self.ha.cluster.stopped(self.ha)
 
