@@ -8,9 +8,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from qpidtools.address import BrokerAddress
 from qpidtools.errors import (
@@ -44,7 +44,6 @@ if TYPE_CHECKING:  # configuration as code is imported when used: start-up stays
     from qpidtools.configuration import Configuration, CurrentConfiguration
 
 BROKER_PACKAGE = "org.apache.qpid.broker"
-T = TypeVar("T")
 
 
 def binding_name(exchange: str, queue: str, key: str = "") -> str:
@@ -91,48 +90,35 @@ class Broker(Federation):
         found = self.qmf.query_class("broker", BROKER_PACKAGE)
         if not found:
             raise QpidToolsError(f"the broker at {self.address} has no broker object")
-        return self._typed(BrokerInfo.from_qmf, found[:1])[0]
+        return self.qmf.typed(BrokerInfo.from_qmf, found[:1])[0]
 
     def queues(self) -> list[Queue]:
-        return self._typed(Queue.from_qmf, self.qmf.query_class("queue", BROKER_PACKAGE))
+        return self.qmf.typed(Queue.from_qmf, self.qmf.query_class("queue", BROKER_PACKAGE))
 
     def exchanges(self) -> list[Exchange]:
-        return self._typed(Exchange.from_qmf, self.qmf.query_class("exchange", BROKER_PACKAGE))
+        return self.qmf.typed(Exchange.from_qmf, self.qmf.query_class("exchange", BROKER_PACKAGE))
 
     def bindings(self) -> list[Binding]:
-        return self._typed(Binding.from_qmf, self.qmf.query_class("binding", BROKER_PACKAGE))
+        return self.qmf.typed(Binding.from_qmf, self.qmf.query_class("binding", BROKER_PACKAGE))
 
     def queue(self, name: str) -> Queue | None:
         found = self.qmf.query_object(f"{BROKER_PACKAGE}:queue:{name}")
-        return self._typed(Queue.from_qmf, [found])[0] if found else None
+        return self.qmf.typed(Queue.from_qmf, [found])[0] if found else None
 
     def exchange(self, name: str) -> Exchange | None:
         found = self.qmf.query_object(f"{BROKER_PACKAGE}:exchange:{name}")
-        return self._typed(Exchange.from_qmf, [found])[0] if found else None
-
-    def _typed(self, convert: Callable[[QmfObject], T], objects: Iterable[QmfObject]) -> list[T]:
-        """Typed objects; a value of a type the model cannot take makes the reply malformed."""
-        typed = []
-        for obj in objects:
-            try:
-                typed.append(convert(obj))
-            except (TypeError, ValueError, AttributeError, KeyError) as error:
-                raise MalformedReply(
-                    f"malformed reply from the broker at {self.address}: object "
-                    f"{obj.object_name!r} has a value of the wrong type ({error})"
-                ) from error
-        return typed
+        return self.qmf.typed(Exchange.from_qmf, [found])[0] if found else None
 
     # -- monitoring (qpid-stat) -------------------------------------------------------------
 
     def connections(self) -> list[ClientConnection]:
-        return self._typed(ClientConnection.from_qmf, self.qmf.query_class("connection"))
+        return self.qmf.typed(ClientConnection.from_qmf, self.qmf.query_class("connection"))
 
     def sessions(self) -> list[Session]:
-        return self._typed(Session.from_qmf, self.qmf.query_class("session"))
+        return self.qmf.typed(Session.from_qmf, self.qmf.query_class("session"))
 
     def subscriptions(self) -> list[Subscription]:
-        return self._typed(Subscription.from_qmf, self.qmf.query_class("subscription"))
+        return self.qmf.typed(Subscription.from_qmf, self.qmf.query_class("subscription"))
 
     def subscription_details(self) -> list[tuple[Subscription, Session, ClientConnection]]:
         """Subscriptions with their session and connection: one query per class."""
@@ -150,12 +136,12 @@ class Broker(Federation):
 
     def memory(self) -> MemoryStatistics | None:
         found = self.qmf.query_class("memory")
-        return self._typed(MemoryStatistics.from_qmf, found[:1])[0] if found else None
+        return self.qmf.typed(MemoryStatistics.from_qmf, found[:1])[0] if found else None
 
     def acl(self) -> AclStatistics | None:
         """The ACL module's statistics; ``None`` when the module is not loaded."""
         found = self.qmf.query_class("acl")
-        return self._typed(AclStatistics.from_qmf, found[:1])[0] if found else None
+        return self.qmf.typed(AclStatistics.from_qmf, found[:1])[0] if found else None
 
     # -- create and delete ----------------------------------------------------------------
 
@@ -218,7 +204,7 @@ class Broker(Federation):
             f"{BROKER_PACKAGE}:binding:{BROKER_PACKAGE}:exchange:{exchange},"
             f"{BROKER_PACKAGE}:queue:{queue},{key}"
         )
-        return self._typed(Binding.from_qmf, [found])[0] if found else None
+        return self.qmf.typed(Binding.from_qmf, [found])[0] if found else None
 
     # -- configuration as code ------------------------------------------------------------
 
@@ -319,7 +305,7 @@ class Broker(Federation):
         found = self.qmf.query_class("habroker")
         if not found:
             raise HaNotLoadedError(self.address)
-        return self._typed(HaBroker.from_qmf, found[:1])[0]
+        return self.qmf.typed(HaBroker.from_qmf, found[:1])[0]
 
     def replicate(self, source: str, queue: str) -> None:
         """Start replicating ``queue`` from the broker at ``source`` into this broker."""

@@ -62,10 +62,10 @@ class Federation:
     qmf: QmfClient
 
     def links(self) -> list[Link]:
-        return [Link.from_qmf(o) for o in self.qmf.query_class("link", BROKER_PACKAGE)]
+        return self.qmf.typed(Link.from_qmf, self.qmf.query_class("link", BROKER_PACKAGE))
 
     def bridges(self) -> list[Bridge]:
-        return [Bridge.from_qmf(o) for o in self.qmf.query_class("bridge", BROKER_PACKAGE)]
+        return self.qmf.typed(Bridge.from_qmf, self.qmf.query_class("bridge", BROKER_PACKAGE))
 
     def find_link(self, host: str, port: int) -> Link | None:
         """This broker's link to ``host:port`` (any transport), if it has one."""

@@ -8,9 +8,9 @@ other layer ever sees bytes.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from qpidtools.errors import BrokerError, MalformedReply
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 BROKER_OBJECT = "org.apache.qpid.broker:broker:amqp-broker"
 HA_BROKER_OBJECT = "org.apache.qpid.ha:habroker:ha-broker"
 ACL_OBJECT = "org.apache.qpid.acl:acl:org.apache.qpid.broker:broker:amqp-broker"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,18 @@ class QmfClient:
                 raise self._malformed("a partial page of a query reply brought no new object")
             objects.update(fresh)
         return list(objects.values())
+
+    def typed(self, convert: Callable[[QmfObject], T], objects: Iterable[QmfObject]) -> list[T]:
+        """Typed objects; a value of a type the model cannot take makes the reply malformed."""
+        result = []
+        for obj in objects:
+            try:
+                result.append(convert(obj))
+            except (TypeError, ValueError, AttributeError, KeyError) as error:
+                raise self._malformed(
+                    f"object {obj.object_name!r} has a value of the wrong type ({error})"
+                ) from error
+        return result
 
     def _output(self, reply: proton.Message, method: str) -> dict[str, Any]:
         """A method reply's output arguments; the broker's exception raised as BrokerError."""

@@ -22,7 +22,7 @@ from qmf_replay import decode
 
 from qpidtools import broker as broker_module
 from qpidtools.address import parse_address
-from qpidtools.cli import config, ha, stat
+from qpidtools.cli import config, ha, route, stat
 from qpidtools.cli.common import run
 from qpidtools.testing import BrokerDouble
 from qpidtools.transport import ConnectionSettings
@@ -240,7 +240,12 @@ CASES = [
 ]
 
 
-TOOLS = {"qpid-config": config.cli, "qpid-ha": ha.cli, "qpid-stat": stat.cli}
+TOOLS = {
+    "qpid-config": config.cli,
+    "qpid-ha": ha.cli,
+    "qpid-stat": stat.cli,
+    "qpid-route": route.cli,
+}
 
 
 def run_tool(capsys: pytest.CaptureFixture[str], prog: str, argv: tuple[str, ...]) -> Outcome:
@@ -275,3 +280,18 @@ def test_the_recorded_replies_themselves_list_cleanly(
     for _, prog, argv in CASES:
         outcome = run_tool(capsys, prog, argv)
         assert (outcome.code, outcome.err) == (0, ""), (argv, outcome)
+
+
+@pytest.mark.parametrize("mode", [*QUEUES_FAILURE, "dangling-references"])
+def test_chaos_modes_and_qpid_stat_and_qpid_route(
+    capsys: pytest.CaptureFixture[str], mode: str
+) -> None:
+    timeout = "0.5" if mode == "unknown-correlation" else "10"
+    with BrokerDouble(chaos=mode) as double:
+        for prog, argv in (
+            ("qpid-stat", ("-q", "-b", double.address)),
+            ("qpid-stat", ("-g", "-b", double.address)),
+            ("qpid-route", ("link", "list", double.address)),
+            ("qpid-route", ("route", "list", double.address)),
+        ):
+            assert_clean(run_tool(capsys, prog, (*argv, "--timeout", timeout)), prog)

@@ -210,9 +210,8 @@ def dangling(value: Any) -> Any:
     """Every ``{_object_name: ...}`` below the objects' values names a missing object."""
     if isinstance(value, dict):
         if "_object_name" in value and set(value) <= {"_object_name", "_agent_epoch"}:
-            name = text_of(value["_object_name"])
-            package, kind, _ = name.split(":", 2)
-            return {**value, "_object_name": f"{package}:{kind}:nowhere".encode()}
+            package_and_class = text_of(value["_object_name"]).split(":")[:2]
+            return {**value, "_object_name": ":".join([*package_and_class, "nowhere"]).encode()}
         return {key: dangling(item) for key, item in value.items()}
     if isinstance(value, list):
         return [dangling(item) for item in value]
