@@ -15,6 +15,9 @@ It is an independent AMQP peer built on proton; it does not use the qpidtools cl
     with BrokerDouble(tls=TlsFiles("server.pem", "server-key.pem")) as broker:
         ...                                          # clients connect to broker.url (amqps://)
 
+`BrokerDouble(chaos="hold-replies")` (or `python -m qpidtools.testing --chaos MODE`) misbehaves
+on purpose, for fault tests: held, slow, endless or spoilt replies (`qpidtools.testing.chaos`).
+
 The pytest fixtures (`broker`, `broker_no_ha`, `broker_pair`, `ha_cluster`) live in
 `qpidtools.testing.plugin` and use a real qpidd when one is configured.
 """
