@@ -26,8 +26,9 @@ from common import script, verdict
 
 from qpidtools.address import parse_address
 from qpidtools.broker import Broker
+from qpidtools.options import DEFAULT_TIMEOUT
 from qpidtools.testing import BrokerDouble
-from qpidtools.transport import DEFAULT_TIMEOUT, ConnectionSettings
+from qpidtools.transport import ConnectionSettings
 
 PAGE_DELAY_S = 0.15
 
