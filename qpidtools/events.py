@@ -1,0 +1,265 @@
+"""Subscribe to the QMF events a broker publishes on ``qmf.default.topic``.
+
+A typed event stream for scripts and for ``qpid-printevents``::
+
+    from qpidtools import ConnectionSettings, parse_address
+    from qpidtools.events import subscribe
+
+    settings = ConnectionSettings(parse_address("localhost:5672"))
+    for event in subscribe(settings, classes={"queueDeclare"}):
+        print(event.timestamp, event.name, event.arguments["qName"])
+
+Each broker gets one AMQP 1.0 receiver on ``qmf.default.topic`` whose ``subject-filter`` is a
+binding key (by default ``agent.ind.event.*.*.*.#``, the key of the classic qpid-printevents).
+A broker that goes away is reconnected about every second; :class:`EventStream` reports it as a
+:class:`BrokerNotice`. proton is imported only when a receiver opens.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from qpidtools.errors import QpidToolsError
+from qpidtools.transport import ConnectionSettings, open_blocking, translate_error
+
+if TYPE_CHECKING:
+    import proton
+    from proton.utils import BlockingConnection, BlockingReceiver
+
+TOPIC = "qmf.default.topic"
+#: The binding key of the classic qpid-printevents: every event of every package.
+EVENT_KEY = "agent.ind.event.*.*.*.#"
+#: qpidd's severity words, by the number an event's ``_severity`` carries.
+SEVERITIES = ("emerg", "alert", "crit", "error", "warn", "note", "info", "debug")
+CREDIT = 1000
+RETRY_INTERVAL = 1.0
+_POLL = 0.5  # how often a receiving thread looks whether it should stop
+
+
+@dataclass(frozen=True)
+class Event:
+    """One QMF event: ``package:name`` with its arguments, as a broker raised it.
+
+    ``arguments`` holds plain Python values (AMQP binary and string both as ``str``);
+    ``wire_arguments`` keeps them as received, binary as ``bytes``, for the classic text.
+    """
+
+    broker: str
+    package: str
+    name: str
+    severity: str
+    timestamp: datetime
+    arguments: dict[str, Any]
+    wire_arguments: dict[Any, Any] = field(repr=False, compare=False, default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BrokerNotice:
+    """A broker's receiver connected (``connected``) or was lost (with ``error``)."""
+
+    broker: str
+    connected: bool
+    timestamp: datetime
+    error: str | None = None
+
+
+def plain(value: Any) -> Any:
+    """AMQP values as plain Python: binary to text, maps and lists recursively."""
+    if isinstance(value, bytes | memoryview):
+        return bytes(value).decode(errors="replace")
+    if isinstance(value, dict):
+        return {plain(key): plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if type(value).__name__ == "UUID":
+        return str(value)
+    return value
+
+
+def owned(value: Any) -> Any:
+    """Copies of proton's memoryviews, which point into buffers about to be reused."""
+    if isinstance(value, memoryview):
+        return bytes(value)
+    if isinstance(value, dict):
+        return {owned(key): owned(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [owned(item) for item in value]
+    return value
+
+
+def events_of(broker: str, message: proton.Message) -> list[Event]:
+    """The events in one ``_data_indication`` message (a list of event maps); others: none."""
+    properties: dict[str, Any] = message.properties or {}
+    if properties.get("qmf.content") != "_event" or not isinstance(message.body, list):
+        return []
+    found = []
+    for item in message.body:
+        if not isinstance(item, dict):
+            continue
+        schema = item.get("_schema_id") or {}
+        values = owned(item.get("_values") or {})
+        severity = int(item.get("_severity", 6))
+        found.append(
+            Event(
+                broker=broker,
+                package=plain(schema.get("_package_name", "")),
+                name=plain(schema.get("_class_name", "")),
+                severity=SEVERITIES[severity] if 0 <= severity < len(SEVERITIES) else str(severity),
+                timestamp=datetime.fromtimestamp(int(item.get("_timestamp", 0)) / 1e9, UTC),
+                arguments=plain(values),
+                wire_arguments=values,
+            )
+        )
+    return found
+
+
+class EventReceiver:
+    """One broker's receiver on ``qmf.default.topic`` (blocking; not thread-safe)."""
+
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        *,
+        broker: str | None = None,
+        binding_key: str = EVENT_KEY,
+        heartbeat: float | None = None,
+    ) -> None:
+        from proton import Described, symbol
+        from proton.reactor import Filter
+
+        self.settings = settings
+        self.broker = broker or settings.address.host_port
+        self._connection: BlockingConnection = open_blocking(settings, heartbeat=heartbeat)
+        subject_filter = Described(
+            symbol("apache.org:legacy-amqp-topic-binding:string"), binding_key
+        )
+        try:
+            self._receiver: BlockingReceiver = self._connection.create_receiver(
+                TOPIC, credit=CREDIT, options=Filter({symbol("subject-filter"): subject_filter})
+            )
+        except Exception as error:
+            self.close()
+            raise translate_error(error, settings) from error
+
+    def receive(self, timeout: float | None) -> list[Event]:
+        """The events of the next message, or [] when none came within ``timeout`` seconds."""
+        from proton import Timeout
+
+        try:
+            message = self._receiver.receive(timeout=timeout)
+        except Timeout:
+            return []
+        except Exception as error:
+            raise translate_error(error, self.settings) from error
+        self._receiver.accept()
+        return events_of(self.broker, message)
+
+    def close(self) -> None:
+        with suppress(Exception):  # the broker may be gone already
+            self._connection.close()
+
+
+@dataclass(frozen=True)
+class Source:
+    """A broker to listen to: its settings and the name to report it by (as typed)."""
+
+    settings: ConnectionSettings
+    name: str
+
+
+class EventStream:
+    """Events from several brokers at once, each on its own thread, reconnecting forever.
+
+    Iterate to get :class:`Event` and :class:`BrokerNotice` objects in arrival order. A broker
+    that cannot be reached is retried quietly; one that was connected and went away gives a
+    notice. ``close()`` (or leaving a ``with`` block) stops the threads.
+    """
+
+    def __init__(
+        self,
+        sources: Sequence[Source],
+        *,
+        binding_key: str = EVENT_KEY,
+        heartbeat: float | None = None,
+        retry_interval: float = RETRY_INTERVAL,
+    ) -> None:
+        self._items: queue.Queue[Event | BrokerNotice] = queue.Queue()
+        self._stop = threading.Event()
+        self._options = {"binding_key": binding_key, "heartbeat": heartbeat}
+        self._retry = retry_interval
+        self._threads = [
+            threading.Thread(target=self._listen, args=(source,), daemon=True) for source in sources
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def get(self, timeout: float | None = None) -> Event | BrokerNotice | None:
+        """The next event or notice; None if nothing came within ``timeout`` seconds."""
+        try:
+            return self._items.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def __iter__(self) -> Iterator[Event | BrokerNotice]:
+        while not self._stop.is_set():
+            item = self.get(_POLL)
+            if item is not None:
+                yield item
+
+    def _listen(self, source: Source) -> None:
+        while not self._stop.is_set():
+            try:
+                receiver = EventReceiver(source.settings, broker=source.name, **self._options)  # type: ignore[arg-type]
+            except QpidToolsError:
+                self._stop.wait(self._retry)
+                continue
+            self._items.put(BrokerNotice(source.name, True, datetime.now(UTC)))
+            try:
+                while not self._stop.is_set():
+                    for event in receiver.receive(_POLL):
+                        self._items.put(event)
+            except QpidToolsError as error:
+                self._items.put(BrokerNotice(source.name, False, datetime.now(UTC), str(error)))
+            finally:
+                receiver.close()
+            self._stop.wait(self._retry)
+
+    def close(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=2 * _POLL + 1)
+
+    def __enter__(self) -> EventStream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def matches(event: Event, classes: Collection[str] = (), severities: Collection[str] = ()) -> bool:
+    """Whether the event passes the class and severity filters (empty: everything passes)."""
+    return (not classes or event.name in classes) and (
+        not severities or event.severity in severities
+    )
+
+
+def subscribe(
+    settings: ConnectionSettings,
+    *,
+    classes: Collection[str] = (),
+    severities: Collection[str] = (),
+    binding_key: str = EVENT_KEY,
+) -> Iterator[Event]:
+    """Events from one broker, as an endless iterator (reconnecting if the broker goes away)."""
+    with EventStream(
+        [Source(settings, settings.address.host_port)], binding_key=binding_key
+    ) as stream:
+        for item in stream:
+            if isinstance(item, Event) and matches(item, classes, severities):
+                yield item
