@@ -37,6 +37,14 @@ TOPIC = "qmf.default.topic"
 EVENT_KEY = "agent.ind.event.*.*.*.#"
 #: qpidd's severity words, by the number an event's ``_severity`` carries.
 SEVERITIES = ("emerg", "alert", "crit", "error", "warn", "note", "info", "debug")
+#: The event classes the recorded qpidd raised (others may exist; any class is accepted).
+KNOWN_CLASSES = (
+    "bind", "brokerLinkDown", "brokerLinkUp", "clientConnect", "clientConnectFail",
+    "clientDisconnect", "exchangeDeclare", "exchangeDelete", "fileLoadFailed", "queueDeclare",
+    "queueDelete", "queueRedirect", "queueRedirectCancelled", "queueThresholdCrossedDownward",
+    "queueThresholdCrossedUpward", "queueThresholdExceeded", "subscribe", "unbind",
+    "unsubscribe",
+)  # fmt: skip
 CREDIT = 1000
 RETRY_INTERVAL = 1.0
 _POLL = 0.5  # how often a receiving thread looks whether it should stop
@@ -205,6 +213,10 @@ class EventStream:
             return self._items.get(timeout=timeout)
         except queue.Empty:
             return None
+
+    def idle(self) -> bool:
+        """Whether nothing is waiting to be taken right now."""
+        return self._items.empty()
 
     def __iter__(self) -> Iterator[Event | BrokerNotice]:
         while not self._stop.is_set():
