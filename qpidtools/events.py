@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -244,8 +245,9 @@ class EventStream:
 
     def close(self) -> None:
         self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=2 * _POLL + 1)
+        deadline = time.monotonic() + 2 * _POLL
+        for thread in self._threads:  # a thread still connecting is a daemon: left behind
+            thread.join(timeout=max(deadline - time.monotonic(), 0))
 
     def __enter__(self) -> EventStream:
         return self

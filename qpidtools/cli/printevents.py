@@ -37,7 +37,15 @@ from qpidtools.cli.common import (
 )
 from qpidtools.cli.completion import fixed
 from qpidtools.errors import QpidToolsError
-from qpidtools.events import KNOWN_CLASSES, SEVERITIES, BrokerNotice, Event, Source, matches
+from qpidtools.events import (
+    KNOWN_CLASSES,
+    SEVERITIES,
+    BrokerNotice,
+    Event,
+    EventStream,
+    Source,
+    matches,
+)
 from qpidtools.transport import ConnectionSettings
 
 PROG = "qpid-printevents"
@@ -108,34 +116,41 @@ def cli(
     With no BROKER, connects to localhost:5672. Runs until interrupted (Ctrl-C exits 0),
     or until --count or --timeout ends it.
     """
-    from qpidtools.events import EventStream
-
     settings = invocation(ctx).settings
     sources = [Source(settings, _default_name(settings))] if not brokers else [
         Source(settings.for_address(parse_address(text)), mask(text)) for text in brokers
     ]  # fmt: skip
     show = _printer(json_output)
-    seen = 0
     heartbeat = HEARTBEAT_S if heartbeats else None
-    with EventStream(sources, heartbeat=heartbeat) as stream:
-        try:
-            last = time.monotonic()
-            while count is None or seen < count:
-                wait = None if idle_timeout is None else last + idle_timeout - time.monotonic()
-                item = stream.get(timeout=None if wait is None else max(wait, 0))
-                if item is None:
-                    raise NoEvent(f"no event arrived within {idle_timeout:g} s")
-                if isinstance(item, Event) and not matches(item, classes, severities):
-                    continue
-                show(item)
-                if isinstance(item, Event):
-                    seen += 1
-                    last = time.monotonic()
-                if stream.idle():
-                    sys.stdout.flush()  # a pipe gets each burst as it comes
-        except KeyboardInterrupt:
-            click.echo()
+    try:  # outside the stream, so that Ctrl-C while it starts or stops is still a clean exit
+        with EventStream(sources, heartbeat=heartbeat) as stream:
+            _follow(stream, show, count, idle_timeout, lambda e: matches(e, classes, severities))
+    except KeyboardInterrupt:
+        click.echo()
     sys.stdout.flush()
+
+
+def _follow(
+    stream: EventStream,
+    show: Callable[[Event | BrokerNotice], None],
+    count: int | None,
+    idle_timeout: float | None,
+    wanted: Callable[[Event], bool],
+) -> None:
+    """Print until ``count`` wanted events were seen; raise NoEvent after ``idle_timeout``."""
+    seen, last = 0, time.monotonic()
+    while count is None or seen < count:
+        wait = None if idle_timeout is None else max(last + idle_timeout - time.monotonic(), 0)
+        item = stream.get(timeout=wait)
+        if item is None:
+            raise NoEvent(f"no event arrived within {idle_timeout:g} s")
+        if isinstance(item, Event) and not wanted(item):
+            continue
+        show(item)
+        if isinstance(item, Event):
+            seen, last = seen + 1, time.monotonic()
+        if stream.idle():
+            sys.stdout.flush()  # a pipe gets each burst as it comes
 
 
 def _default_name(settings: ConnectionSettings) -> str:

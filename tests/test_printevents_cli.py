@@ -1,0 +1,149 @@
+"""qpid-printevents end to end: the classic transcripts, and what the classic tool lacked.
+
+The tool runs as a process through the ``broker`` fixtures (the double, or a real qpidd); the
+broker actions of each transcript's timeline are repeated with the library and the printed
+lines compared with the transcript's (see :mod:`printevents_run` for what is left out).
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from capture_files import classic
+from printevents_run import PrintEvents, normalized, without_amqp010_clients
+
+from qpidtools.address import parse_address
+from qpidtools.broker import Broker
+from qpidtools.testing import send_messages
+from qpidtools.transport import ConnectionSettings
+
+
+def connect(address: str) -> Broker:
+    return Broker.connect(ConnectionSettings(parse_address(address))).__enter__()
+
+
+@contextmanager
+def broker_client(address: str) -> Iterator[Broker]:
+    """A QMF connection opened before the tool starts, as the recorder held one."""
+    with Broker.connect(ConnectionSettings(parse_address(address))) as client:
+        yield client
+
+
+@contextmanager
+def printing(*args: str) -> Iterator[PrintEvents]:
+    tool = PrintEvents(*args)
+    try:
+        yield tool
+    finally:
+        tool.kill()
+
+
+A = {"5672": "A"}
+
+
+def expected(case: str, roles: dict[str, str] | None = None) -> list[str]:
+    return normalized(without_amqp010_clients(classic(case)["stdout"]), roles)
+
+
+def test_classic_session(broker) -> None:  # type: ignore[no-untyped-def]
+    """The transcript ``qpid-printevents``: queue, exchange, binding, thresholds, ACL, clean-up.
+
+    Its qpid-send and qpid-receive (AMQP 0-10) steps are replaced by a purge of the queue,
+    which crosses the same downward threshold at the same depth.
+    """
+    with broker_client(broker.address) as client, printing(broker.address) as tool:
+        tool.wait_connected()
+        client.add_queue("pe-q", {"qpid.alert_count": 2})
+        client.add_exchange("fanout", "pe-x", {})
+        client.bind("pe-x", "pe-q", "pe-k")
+        send_messages(broker.address, "pe-q", 3)
+        client.qmf.call("org.apache.qpid.broker:queue:pe-q", "purge", {"request": 0})
+        with pytest.raises(Exception, match="Unable to open ACL file"):
+            client.reload_acl()
+        client.unbind("pe-x", "pe-q", "pe-k")
+        client.delete_exchange("pe-x")
+        client.delete_queue("pe-q", if_empty=False, if_unused=False)
+        tool.wait_line(lambda line: "queueDelete" in line, "queueDelete")
+        done = tool.stop()
+    assert done.code == 0
+    assert done.err == ""
+    port = broker.address.rsplit(":", 1)[1]
+    ours = normalized(done.out, {port: "A"})
+    assert ours[0] == "<time> NOTIC qpid-printevents:brokerConnected broker=127.0.0.1:<A>"
+    wanted = expected("qpid-printevents", {"5672": "A"})
+    assert ours[1:] == wanted[1:]
+    assert done.out.endswith("\n\n")  # Ctrl-C: an empty line, as classic
+
+
+@pytest.mark.parametrize(
+    "case", ["qpid-printevents-default-broker", "qpid-printevents-heartbeats-option"]
+)
+def test_default_broker_and_heartbeats(broker, monkeypatch, case: str) -> None:  # type: ignore[no-untyped-def]
+    """No broker on the line: the default ($QPIDTOOLS_BROKER here, localhost by default)."""
+    monkeypatch.setenv("QPIDTOOLS_BROKER", broker.address)
+    argv = ["--heartbeats"] if "heartbeats" in case else []
+    with broker_client(broker.address) as client, printing(*argv) as tool:
+        tool.wait_connected()
+        client.add_queue("pe-simple", {})
+        client.delete_queue("pe-simple")
+        tool.wait_line(lambda line: "queueDelete" in line, "queueDelete")
+        done = tool.stop()
+    port = broker.address.rsplit(":", 1)[1]
+    ours = normalized(done.out, {port: "A"})
+    assert ours[1:] == expected(case, {"5672": "A"})[1:]
+    assert (done.code, done.err) == (0, "")
+
+
+def test_two_brokers(broker_pair) -> None:  # type: ignore[no-untyped-def]
+    """One receiver per broker; the lines interleave, each broker's in its own order."""
+    a, b = broker_pair
+    with (
+        broker_client(a.address) as on_a,
+        broker_client(b.address) as on_b,
+        printing(a.address, b.address) as tool,
+    ):
+        tool.wait_connected(2)
+        on_a.add_queue("pe-on-a", {})
+        on_b.add_queue("pe-on-b", {})
+        on_a.delete_queue("pe-on-a")
+        on_b.delete_queue("pe-on-b")
+        tool.wait_line(lambda line: "queueDelete" in line, "queueDelete", 2)
+        done = tool.stop()
+    roles = {a.address.rsplit(":", 1)[1]: "A", b.address.rsplit(":", 1)[1]: "B"}
+    wanted = expected("qpid-printevents-two-brokers", {"5672": "A", "5673": "B"})
+    ours = [
+        line.replace("broker=127.0.0.1:", "broker=localhost:")
+        for line in normalized(done.out, roles)
+    ]
+    for role in "AB":
+        assert [line for line in ours if f"<{role}>" in line] == [
+            line for line in wanted if f"<{role}>" in line
+        ]
+    assert sorted(ours) == sorted(wanted)
+
+
+def test_sigterm_ends_it_as_classic_with_lines_flushed(broker) -> None:  # type: ignore[no-untyped-def]
+    with broker_client(broker.address) as client, printing(broker.address) as tool:
+        tool.wait_connected()
+        client.add_queue("pe-simple", {})
+        client.delete_queue("pe-simple")
+        tool.wait_line(lambda line: "queueDelete" in line, "queueDelete")
+        done = tool.stop(signal.SIGTERM)
+    assert done.code == -signal.SIGTERM
+    port = broker.address.rsplit(":", 1)[1]
+    assert normalized(done.out, {port: "A"})[1:] == expected("qpid-printevents-sigterm", A)[1:]
+    assert not done.out.endswith("\n\n")
+
+
+def test_unreachable_broker_prints_nothing(closed_port: int) -> None:
+    with printing(f"127.0.0.1:{closed_port}") as tool:
+        tool.wait_running()
+        done = tool.stop()
+    assert (done.code, done.out, done.err) == (
+        0,
+        classic("qpid-printevents-broker-down")["stdout"],
+        "",
+    )
