@@ -57,6 +57,8 @@ class Event:
 
     ``arguments`` holds plain Python values (AMQP binary and string both as ``str``);
     ``wire_arguments`` keeps them as received, binary as ``bytes``, for the classic text.
+    ``own`` marks the events of the receiving subscription itself (the queueDeclare and
+    subscribe of its topic queue, which qpidd names ``<container id>_<link name>``).
     """
 
     broker: str
@@ -66,6 +68,7 @@ class Event:
     timestamp: datetime
     arguments: dict[str, Any]
     wire_arguments: dict[Any, Any] = field(repr=False, compare=False, default_factory=dict)
+    own: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ def owned(value: Any) -> Any:
     return value
 
 
-def events_of(broker: str, message: proton.Message) -> list[Event]:
+def events_of(broker: str, message: proton.Message, own_queue: str = "") -> list[Event]:
     """The events in one ``_data_indication`` message (a list of event maps); others: none."""
     properties: dict[str, Any] = message.properties or {}
     if properties.get("qmf.content") != "_event" or not isinstance(message.body, list):
@@ -123,6 +126,7 @@ def events_of(broker: str, message: proton.Message) -> list[Event]:
                 timestamp=datetime.fromtimestamp(int(item.get("_timestamp", 0)) / 1e9, UTC),
                 arguments=plain(values),
                 wire_arguments=values,
+                own=bool(own_queue) and plain(values.get("qName")) == own_queue,
             )
         )
     return found
@@ -155,6 +159,7 @@ class EventReceiver:
         except Exception as error:
             self.close()
             raise translate_error(error, settings) from error
+        self.own_queue = f"{self._connection.container.container_id}_{self._receiver.link.name}"
 
     def receive(self, timeout: float | None) -> list[Event]:
         """The events of the next message, or [] when none came within ``timeout`` seconds."""
@@ -167,7 +172,7 @@ class EventReceiver:
         except Exception as error:
             raise translate_error(error, self.settings) from error
         self._receiver.accept()
-        return events_of(self.broker, message)
+        return events_of(self.broker, message, self.own_queue)
 
     def close(self) -> None:
         with suppress(Exception):  # the broker may be gone already

@@ -7,9 +7,12 @@ lines compared with the transcript's (see :mod:`printevents_run` for what is lef
 
 from __future__ import annotations
 
+import json
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from capture_files import classic
@@ -17,12 +20,10 @@ from printevents_run import PrintEvents, normalized, without_amqp010_clients
 
 from qpidtools.address import parse_address
 from qpidtools.broker import Broker
-from qpidtools.testing import send_messages
+from qpidtools.cli import printevents
+from qpidtools.cli.common import run
+from qpidtools.testing import BrokerDouble, send_messages, wait_for
 from qpidtools.transport import ConnectionSettings
-
-
-def connect(address: str) -> Broker:
-    return Broker.connect(ConnectionSettings(parse_address(address))).__enter__()
 
 
 @contextmanager
@@ -147,3 +148,128 @@ def test_unreachable_broker_prints_nothing(closed_port: int) -> None:
         classic("qpid-printevents-broker-down")["stdout"],
         "",
     )
+
+
+def test_broker_restart_is_reported_and_reconnected() -> None:
+    """The transcript ``qpid-printevents-broker-restart``: a broker stopped and started again
+    on its port gives brokerDisconnected and brokerConnected, plus one line on stderr."""
+    port = BrokerDouble.free_port()
+    double = BrokerDouble(ha=None, port=port)
+    try:
+        with printing(double.address) as tool:
+            tool.wait_connected()
+            double.stop()
+            tool.wait_line(lambda line: "brokerDisconnected" in line, "brokerDisconnected")
+            double = BrokerDouble(ha=None, port=port)
+            tool.wait_connected(2)
+            done = tool.stop()
+    finally:
+        double.stop()
+    ours = [
+        line.replace("broker=127.0.0.1:", "broker=localhost:")
+        for line in normalized(done.out, {str(port): "P"})
+    ]
+    assert ours == expected("qpid-printevents-broker-restart", {"5674": "P"})
+    assert done.code == 0
+    (warning,) = done.err.splitlines()
+    assert warning.startswith(
+        f"qpid-printevents: warning: lost the connection to 127.0.0.1:{port} ("
+    )
+    assert warning.endswith("); reconnecting")
+
+
+def events_json(out: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_json_count_and_class_filter(broker) -> None:  # type: ignore[no-untyped-def]
+    """--json --class --count: exits 0 by itself after N matching events, one JSON line each;
+    the tool's own subscription is not one of them."""
+    with (
+        broker_client(broker.address) as client,
+        printing(broker.address, "--json", "--class", "queueDeclare", "--count", "2") as tool,
+    ):
+        tool.wait_running()
+        wait_for(lambda: any(q.name.endswith("qmf.default.topic") for q in client.queues()))
+        client.add_queue("j1", {"qpid.alert_count": 5, "durable": True})
+        client.add_exchange("direct", "jx", {})
+        client.add_queue("j2", {})
+        code = tool.process.wait(timeout=20)
+        client.delete_queue("j1")
+        client.delete_queue("j2")
+        client.delete_exchange("jx")
+    (first, second) = events_json("".join(tool.lines))
+    assert code == 0
+    assert set(first) == {"broker", "timestamp", "package", "class", "severity", "arguments"}
+    assert first["broker"] == broker.address
+    assert (first["package"], first["class"], first["severity"]) == (
+        "org.apache.qpid.broker", "queueDeclare", "info",
+    )  # fmt: skip
+    assert datetime.fromisoformat(first["timestamp"]).utcoffset() == timedelta(0)
+    arguments = first["arguments"]
+    assert arguments["qName"] == "j1"
+    assert arguments["durable"] is True
+    assert arguments["args"] == {"qpid.alert_count": 5}
+    assert arguments["disp"] == "created"
+    assert second["arguments"]["qName"] == "j2"
+
+
+def test_severity_filter_and_timeout(broker) -> None:  # type: ignore[no-untyped-def]
+    """--severity warn sees only the threshold warning; --timeout ends a quiet wait with exit 1."""
+    with (
+        broker_client(broker.address) as client,
+        printing(broker.address, "--severity", "warn", "--timeout", "30") as tool,
+    ):
+        tool.wait_running()
+        wait_for(lambda: any(q.name.endswith("qmf.default.topic") for q in client.queues()))
+        client.add_queue("sev-q", {"qpid.alert_count": 1})
+        send_messages(broker.address, "sev-q", 1)
+        tool.wait_line(lambda line: "queueThresholdExceeded" in line, "the warning")
+        client.delete_queue("sev-q", if_empty=False)
+        done = tool.stop()
+    assert done.code == 0
+    assert normalized(done.out, {broker.address.rsplit(":", 1)[1]: "A"}) == [
+        "<time> NOTIC qpid-printevents:brokerConnected broker=127.0.0.1:<A>",
+        "<time> org.apache.qpid.broker:queueThresholdExceeded byteDepth=<n> msgDepth=1 qName=sev-q",
+        "",
+    ]
+    with printing(broker.address, "--timeout", "0.5") as tool:
+        code = tool.process.wait(timeout=20)
+        assert tool.process.stderr is not None
+        err = tool.process.stderr.read()
+    assert code == 1
+    assert err == "qpid-printevents: error: no event arrived within 0.5 s\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--bogus"], "No such option '--bogus'"),
+        (
+            ["--ssl-key", "k.pem", "localhost:5672"],
+            "missing '--ssl-certificate' (required by '--ssl-key')",
+        ),
+        (["--severity", "loud"], "Invalid value for '--severity'"),
+        (["--count", "0"], "Invalid value for '--count'"),
+        (["--timeout", "0"], "Invalid value for '--timeout'"),
+        (["host:notaport"], "host:notaport"),
+    ],
+)
+def test_usage_errors_exit_2_before_connecting(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run(printevents.cli, "qpid-printevents", argv)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("qpid-printevents: error: ")
+    assert message in err
+    assert len(err.splitlines()) == 1
+
+
+def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert classic("qpid-printevents-help")["exit_code"] == 0
+    assert run(printevents.cli, "qpid-printevents", ["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "Collect and print events from one or more Qpid message brokers." in out
+    for option in ("--heartbeats", "--sasl-mechanism", "--ssl-certificate", "--ha-admin"):
+        assert option in out

@@ -122,9 +122,15 @@ def cli(
     ]  # fmt: skip
     show = _printer(json_output)
     heartbeat = HEARTBEAT_S if heartbeats else None
+    # The classic text shows the tool's own subscription; scripts must not see it as an event.
+    show_own = not (json_output or classes or severities or count)
+
+    def wanted(event: Event) -> bool:
+        return (show_own or not event.own) and matches(event, classes, severities)
+
     try:  # outside the stream, so that Ctrl-C while it starts or stops is still a clean exit
         with EventStream(sources, heartbeat=heartbeat) as stream:
-            _follow(stream, show, count, idle_timeout, lambda e: matches(e, classes, severities))
+            _follow(stream, show, count, idle_timeout, wanted)
     except KeyboardInterrupt:
         click.echo()
     sys.stdout.flush()
