@@ -91,6 +91,8 @@ def plain(value: Any) -> Any:
         return [plain(item) for item in value]
     if type(value).__name__ == "UUID":
         return str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)  # not proton's ulong and the like
     return value
 
 

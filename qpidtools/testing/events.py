@@ -158,8 +158,12 @@ class Publisher:
                 continue
             if not self.running():
                 return
-            with LOCK:
-                self.publish(*heartbeat_message(self.state))
+            self.beat()
+
+    def beat(self) -> None:
+        """Publish one heartbeat now."""
+        with LOCK:
+            self.publish(*heartbeat_message(self.state))
 
 
 def is_locate(message: Message) -> bool:
