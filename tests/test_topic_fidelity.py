@@ -47,9 +47,6 @@ NOT_REPLAYED = {
         "needs broker S: the double has no SASL authentication (PLAIN checked against a "
         "sasldb), so no failed logins, and its other steps are AMQP 0-10 clients"
     ),
-    "330-queue-stats-data-indications": (
-        "the double does not publish periodic data indications of changed objects"
-    ),
 }
 AMQP_0_10 = "an AMQP 0-10 client (qpid-send/qpid-receive) cannot run here"
 LINKS = "link events come from the double's federation area (qpid-route), not simulated here"
@@ -139,6 +136,11 @@ def heartbeats(count: int) -> Hook:
     return hook
 
 
+def publish_data(run: Run) -> None:
+    """The double's periodic publish, on demand: the capture waited 11 s for each of qpidd's."""
+    run.doubles["A"].events.publish_data()
+
+
 def steps(*hooks: Hook) -> Hook:
     def hook(run: Run) -> None:
         for each in hooks:
@@ -173,12 +175,36 @@ SCENARIOS = {
     ),
     "321-events-heartbeat-and-locate": TopicScenario(actions={0: heartbeats(2)}),
     "322-events-binding-keys": TopicScenario(actions={1: send("kq", 1)}),
+    "330-queue-stats-data-indications": TopicScenario(
+        actions={
+            1: steps(send("qs-busy", 10), publish_data),
+            2: steps(send("qs-busy", 20), consume("qs-busy", 5), publish_data),
+            3: publish_data,
+            4: publish_data,
+            5: publish_data,
+        }
+    ),
 }
 TOPIC_CAPTURES = sorted([*SCENARIOS, *NOT_REPLAYED])
 
 
+def marked(value: Any, key: str = "") -> Any:
+    """What only the recording's run explains, as marks: a set `_delete_ts` (when a queue was
+    deleted; 0 stays 0) and `releases` (messages the recorder's consumer fetched beyond what
+    it took, a matter of its prefetch)."""
+    if key == "_delete_ts" and isinstance(value, dict):
+        return {tag: "<set>" if number else 0 for tag, number in value.items()}
+    if key == "releases" and isinstance(value, dict):
+        return {tag: "<volatile>" for tag in value}
+    if isinstance(value, dict):
+        return {k: marked(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [marked(item) for item in value]
+    return value
+
+
 def messages(records: list[dict[str, Any]], roles: dict[str, str]) -> list[dict[str, Any]]:
-    return [comparable(record, roles) for record in records]
+    return [comparable(marked(record), roles) for record in records]
 
 
 @pytest.fixture

@@ -204,6 +204,8 @@ class Agent:
     def __init__(self, state: BrokerState, ha: HaBroker | None) -> None:
         self.state = state
         self.ha = ha
+        # Set by the events area: a locate request makes the next data publish a full one.
+        self.on_locate: Callable[[], None] = lambda: None
 
     # ---- envelope -------------------------------------------------------------------------
 
@@ -256,6 +258,7 @@ class Agent:
             }
             deliver(encode_message(properties, {"_arguments": result}, "amqp/map", correlation))
         elif locate:
+            self.on_locate()
             properties = {
                 "method": "indication",
                 "qmf.agent": self.state.agent_name,

@@ -9,10 +9,9 @@ A simulation of qpidd's behaviour as captures 320-322 recorded it, not qpidd its
 - Every event is one message with subject
   `agent.ind.event.<package>.<event>.<severity>.apache_org.qpidd.<uuid>` (dots of the package as
   `_`), routed through that exchange, so the listeners' binding keys decide who gets it.
-- A heartbeat goes out every `heartbeat_interval` seconds (10 by default, as qpidd's
-  `--mgmt-pub-interval`); the body always says `_heartbeat_interval: 10`.
-
-Periodic data indications of changed objects (capture 330) are not simulated.
+- Every `heartbeat_interval` seconds (10 by default, as qpidd's `--mgmt-pub-interval`) the
+  queues that changed go out as data indications (see `indications`), then a heartbeat,
+  whose body always says `_heartbeat_interval: 10`.
 """
 
 from __future__ import annotations
@@ -26,7 +25,8 @@ from typing import Any
 
 from proton import Described, Link, Message, ubyte, uint, ulong
 
-from qpidtools.testing.agent import agent_values, encode_message
+from qpidtools.testing.agent import Agent, agent_values, encode_message
+from qpidtools.testing.indications import QueueIndications, routing_suffix
 from qpidtools.testing.model import LOCK, BrokerState, ClientConnection, Queue
 
 TOPIC = "qmf.default.topic"
@@ -56,11 +56,6 @@ EVENT_HASHES = {
     "unsubscribe": "37be0dbf-c1e0-5a79-a99b-bcfc5f2499a1",
 }
 UNKNOWN_HASH = "00000000-0000-0000-0000-000000000000"  # an event class no capture shows
-
-
-def routing_suffix(state: BrokerState) -> str:
-    """`apache_org.qpidd.<uuid>`: the agent name with its dots and colons as separators."""
-    return state.agent_name.replace(".", "_").replace(":", ".")
 
 
 def wire_value(value: Any) -> Any:
@@ -124,8 +119,10 @@ def heartbeat_message(state: BrokerState) -> tuple[str, bytes]:
 class Publisher:
     """Publishes one double's events and heartbeats to its topic listeners."""
 
-    def __init__(self, state: BrokerState, running: Callable[[], bool]) -> None:
+    def __init__(self, state: BrokerState, agent: Agent, running: Callable[[], bool]) -> None:
         self.state = state
+        self.indications = QueueIndications(state, agent)
+        agent.on_locate = self.indications.force
         self.running = running
         self.heartbeat_interval = 10.0
         self._changed = threading.Event()
@@ -146,7 +143,7 @@ class Publisher:
             self.state.wake()
 
     def set_heartbeat_interval(self, seconds: float) -> None:
-        """Beat every ``seconds`` from now on (tests need not wait qpidd's 10 s)."""
+        """Publish every ``seconds`` from now on (tests need not wait qpidd's 10 s)."""
         self.heartbeat_interval = seconds
         self._changed.set()
 
@@ -158,7 +155,14 @@ class Publisher:
                 continue
             if not self.running():
                 return
+            self.publish_data()
             self.beat()
+
+    def publish_data(self) -> None:
+        """Publish the data indications of the queues that changed, now."""
+        with LOCK:
+            for subject, raw in self.indications.messages():
+                self.publish(subject, raw)
 
     def beat(self) -> None:
         """Publish one heartbeat now."""

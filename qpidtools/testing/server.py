@@ -466,7 +466,7 @@ class BrokerDouble(StopsOnExit):
                 self.ha = HaBroker(self.state)
             self.agent = Agent(self.state, self.ha)
             DOUBLES[self.port] = self.state
-            self.events = events.Publisher(self.state, lambda: self.running)
+            self.events = events.Publisher(self.state, self.agent, lambda: self.running)
         self.running = True
         self.injector = EventInjector()
         self.container.selectable(self.injector)
