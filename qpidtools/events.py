@@ -6,8 +6,9 @@ A typed event stream for scripts and for ``qpid-printevents``::
     from qpidtools.events import subscribe
 
     settings = ConnectionSettings(parse_address("localhost:5672"))
-    for event in subscribe(settings, classes={"queueDeclare"}):
-        print(event.timestamp, event.name, event.arguments["qName"])
+    with subscribe(settings, classes={"queueDeclare"}) as events:
+        for event in events:
+            print(event.timestamp, event.name, event.arguments["qName"])
 
 Each broker gets one AMQP 1.0 receiver on ``qmf.default.topic`` whose ``subject-filter`` is a
 binding key (by default ``agent.ind.event.*.*.*.#``, the key of the classic qpid-printevents).
@@ -270,17 +271,44 @@ def matches(event: Event, classes: Collection[str] = (), severities: Collection[
     )
 
 
+class Subscription:
+    """Events of the classes and severities asked for, as an endless iterator; started at once.
+
+    Use in a ``with`` block, or call :meth:`close`; connection notices are left out.
+    """
+
+    def __init__(
+        self, stream: EventStream, classes: Collection[str], severities: Collection[str]
+    ) -> None:
+        self.stream = stream
+        self.classes, self.severities = classes, severities
+
+    def __iter__(self) -> Subscription:
+        return self
+
+    def __next__(self) -> Event:
+        while True:
+            item = self.stream.get()
+            if isinstance(item, Event) and matches(item, self.classes, self.severities):
+                return item
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
 def subscribe(
     settings: ConnectionSettings,
     *,
     classes: Collection[str] = (),
     severities: Collection[str] = (),
     binding_key: str = EVENT_KEY,
-) -> Iterator[Event]:
-    """Events from one broker, as an endless iterator (reconnecting if the broker goes away)."""
-    with EventStream(
-        [Source(settings, settings.address.host_port)], binding_key=binding_key
-    ) as stream:
-        for item in stream:
-            if isinstance(item, Event) and matches(item, classes, severities):
-                yield item
+) -> Subscription:
+    """Events from one broker (reconnecting if it goes away), filtered by class and severity."""
+    source = Source(settings, settings.address.host_port)
+    return Subscription(EventStream([source], binding_key=binding_key), classes, severities)
