@@ -74,12 +74,14 @@ class Event:
 
 @dataclass(frozen=True)
 class BrokerNotice:
-    """A broker's receiver connected (``connected``) or was lost (with ``error``)."""
+    """A broker's receiver connected (``connected``), was lost (``lost``, with ``error``), or
+    could not connect for another reason than a refused connection (``error`` only)."""
 
     broker: str
     connected: bool
     timestamp: datetime
     error: str | None = None
+    lost: bool = False
 
 
 def plain(value: Any) -> Any:
@@ -234,22 +236,37 @@ class EventStream:
                 yield item
 
     def _listen(self, source: Source) -> None:
+        """Connect, receive, and start again after a failure, until closed.
+
+        A refused connection is retried quietly, as the classic tool did; another failure
+        (authentication, TLS) is reported once until it changes.
+        """
+        reported = None
         while not self._stop.is_set():
             try:
                 receiver = EventReceiver(source.settings, broker=source.name, **self._options)  # type: ignore[arg-type]
-            except QpidToolsError:
+            except QpidToolsError as error:
+                if str(error) != reported and "connection refused" not in str(error):
+                    self._notice(source, False, str(error))
+                reported = str(error)
                 self._stop.wait(self._retry)
                 continue
-            self._items.put(BrokerNotice(source.name, True, datetime.now(UTC)))
+            reported = None
+            self._notice(source, True)
             try:
                 while not self._stop.is_set():
                     for event in receiver.receive(_POLL):
                         self._items.put(event)
             except QpidToolsError as error:
-                self._items.put(BrokerNotice(source.name, False, datetime.now(UTC), str(error)))
+                self._notice(source, False, str(error), lost=True)
             finally:
                 receiver.close()
             self._stop.wait(self._retry)
+
+    def _notice(
+        self, source: Source, connected: bool, error: str | None = None, *, lost: bool = False
+    ) -> None:
+        self._items.put(BrokerNotice(source.name, connected, datetime.now(UTC), error, lost))
 
     def close(self) -> None:
         self._stop.set()

@@ -28,14 +28,14 @@ SHELLS: dict[str, type[ShellComplete]] = {
 }
 
 
-PROGRAMS = ("qpid-config", "qpid-ha")
+PROGRAMS = ("qpid-config", "qpid-ha", "qpid-printevents")
 
 
 def tools() -> dict[str, click.Command]:
     """The command-line tools by program name (imported when needed: they change often)."""
-    from qpidtools.cli import config, ha
+    from qpidtools.cli import config, ha, printevents
 
-    return {"qpid-config": config.cli, "qpid-ha": ha.cli}
+    return {"qpid-config": config.cli, "qpid-ha": ha.cli, "qpid-printevents": printevents.cli}
 
 
 def completion_script(command: click.Command, prog: str, shell: str) -> str:

@@ -273,3 +273,19 @@ def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Collect and print events from one or more Qpid message brokers." in out
     for option in ("--heartbeats", "--sasl-mechanism", "--ssl-certificate", "--ha-admin"):
         assert option in out
+
+
+@pytest.mark.parametrize(
+    ("line", "wanted"),
+    [
+        ("qpid-printevents --severity w", ["warn"]),
+        ("qpid-printevents --class queueThreshold", [
+            "queueThresholdCrossedDownward", "queueThresholdCrossedUpward",
+            "queueThresholdExceeded",
+        ]),
+    ],
+)  # fmt: skip
+def test_completion_of_severities_and_event_classes(line: str, wanted: list[str]) -> None:
+    from test_completion import offered
+
+    assert offered(line) == wanted

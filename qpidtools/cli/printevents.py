@@ -174,8 +174,11 @@ def _printer(json_output: bool) -> Callable[[Event | BrokerNotice], None]:
         if isinstance(item, Event):
             click.echo(json_line(item) if json_output else classic_line(item))
             return
-        if not item.connected:
+        if item.lost:
             warn(f"lost the connection to {item.broker} ({item.error}); reconnecting")
+        elif not item.connected:
+            warn(f"{item.error}; retrying")
+            return
         if not json_output:
             what = "brokerConnected" if item.connected else "brokerDisconnected"
             click.echo(notice_line(item.timestamp, what, item.broker))
