@@ -19,6 +19,7 @@ def main() -> int:
     for tool, argv in (
         ("qpid-config --help", [script("qpid-config"), "--help"]),
         ("qpid-ha --help", [script("qpid-ha"), "--help"]),
+        ("qpid-printevents --help", [script("qpid-printevents"), "--help"]),
     ):
         elapsed = time_command(argv, RUNS)
         print(f"{tool}: {elapsed:.3f} s, python -c pass: {baseline:.3f} s")

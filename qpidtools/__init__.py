@@ -13,6 +13,7 @@ from qpidtools.errors import (
     QpidToolsError,
     UsageError,
 )
+from qpidtools.events import Event, subscribe
 from qpidtools.model import Binding, BrokerInfo, Exchange, HaBroker, Queue
 from qpidtools.transport import ConnectionSettings
 
@@ -27,6 +28,7 @@ __all__ = [
     "BrokerTimeout",
     "ConnectError",
     "ConnectionSettings",
+    "Event",
     "Exchange",
     "HaBroker",
     "HaNotLoadedError",
@@ -34,4 +36,5 @@ __all__ = [
     "QpidToolsError",
     "UsageError",
     "parse_address",
+    "subscribe",
 ]

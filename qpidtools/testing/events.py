@@ -133,7 +133,9 @@ class Publisher:
         self._thread.start()
 
     def publish_event(self, package: str, name: str, values: dict[str, Any], severity: str) -> None:
-        self.publish(*event_message(self.state, package, name, values, severity))
+        exchange = self.state.exchanges.get(TOPIC)
+        if exchange is not None and exchange.bindings:  # nobody listens: spare the encoding
+            self.publish(*event_message(self.state, package, name, values, severity))
 
     def publish(self, subject: str, raw: bytes) -> None:
         """Route a message through the topic exchange (call with `LOCK` held)."""
