@@ -9,7 +9,6 @@ message sizes).
 
 from __future__ import annotations
 
-import queue
 import re
 import signal
 import subprocess
@@ -18,6 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from qpidtools.testing import wait_for
 
@@ -50,14 +50,16 @@ class PrintEvents:
             text=True,
         )
         self.lines: list[str] = []
-        self._new: queue.Queue[str] = queue.Queue()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line)
+        self.errors: list[str] = []
+        self._readers = [
+            threading.Thread(target=_collect, args=(stream, into), daemon=True)
+            for stream, into in (
+                (self.process.stdout, self.lines),
+                (self.process.stderr, self.errors),
+            )
+        ]
+        for reader in self._readers:
+            reader.start()
 
     def wait_line(self, predicate: Callable[[str], bool], what: str, count: int = 1) -> None:
         wait_for(lambda: sum(map(predicate, self.lines)) >= count, timeout=20, what=what)
@@ -77,14 +79,20 @@ class PrintEvents:
     def stop(self, sig: signal.Signals = signal.SIGINT) -> Finished:
         self.process.send_signal(sig)
         code = self.process.wait(timeout=20)
-        self._reader.join(timeout=20)
-        assert self.process.stderr is not None
-        return Finished(code, "".join(self.lines), self.process.stderr.read())
+        for reader in self._readers:
+            reader.join(timeout=20)
+        return Finished(code, "".join(self.lines), "".join(self.errors))
 
     def kill(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+
+def _collect(stream: IO[str] | None, into: list[str]) -> None:
+    assert stream is not None
+    for line in stream:
+        into.append(line)
 
 
 def normalized(text: str, roles: dict[str, str] | None = None) -> list[str]:
