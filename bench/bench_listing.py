@@ -11,17 +11,10 @@ Run: ``.venv/bin/python bench/bench_listing.py [--queues N]``. Exit status 1 whe
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from contextlib import ExitStack
 from pathlib import Path
 
-from common import PYTHON, script, time_command, verdict
-
-from qpidtools.address import parse_address
-from qpidtools.broker import Broker
-from qpidtools.testing import BrokerDouble
-from qpidtools.transport import ConnectionSettings
+from common import PYTHON, broker_with_queues, script, time_command, verdict
 
 RATIO = 1.5
 RUNS = 5
@@ -31,24 +24,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queues", type=int, default=10_000)
     count = parser.parse_args().queues
-    with ExitStack() as stack:
-        address = (
-            os.environ.get("QPIDTOOLS_BENCH_BROKER")
-            or stack.enter_context(BrokerDouble(ha="standalone")).address
-        )
-        settings = ConnectionSettings(parse_address(address), timeout=60)
-        with Broker.connect(settings) as broker:
-            for number in range(count):
-                broker.add_queue(f"bench-{number:05}", {})
-        try:
-            bare = time_command(
-                [PYTHON, str(Path(__file__).with_name("bare_query.py")), address], RUNS
-            )
-            listing = time_command([script("qpid-config"), "-b", address, "queues"], RUNS)
-        finally:
-            with Broker.connect(settings) as broker:
-                for number in range(count):
-                    broker.delete("queue", f"bench-{number:05}")
+    with broker_with_queues(count) as address:
+        bare = time_command([PYTHON, str(Path(__file__).with_name("bare_query.py")), address], RUNS)
+        listing = time_command([script("qpid-config"), "-b", address, "queues"], RUNS)
     print(f"bare QMF query: {bare:.3f} s, qpid-config queues: {listing:.3f} s ({count} queues)")
     return 0 if verdict("listing / bare query", listing / bare, RATIO, unit="x") else 1
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qpidtools.address import BrokerAddress
 from qpidtools.errors import (
@@ -19,10 +19,24 @@ from qpidtools.errors import (
     HaNotLoadedError,
     QpidToolsError,
     UsageError,
+    ValidationError,
 )
 from qpidtools.model import Binding, BrokerInfo, Exchange, HaBroker, Queue
+from qpidtools.monitoring import (
+    AclStatistics,
+    MemoryStatistics,
+    Session,
+    Snapshot,
+    Subscription,
+    resolve_subscriptions,
+)
+from qpidtools.monitoring import Connection as ClientConnection
 from qpidtools.qmf import ACL_OBJECT, BROKER_OBJECT, HA_BROKER_OBJECT, QmfClient, QmfObject
 from qpidtools.transport import Connection, ConnectionSettings
+
+if TYPE_CHECKING:  # configuration as code is imported when used: start-up stays fast
+    from qpidtools.config_plan import Operation, Outcome, Plan
+    from qpidtools.configuration import Configuration, CurrentConfiguration
 
 BROKER_PACKAGE = "org.apache.qpid.broker"
 
@@ -87,23 +101,51 @@ class Broker:
         found = self.qmf.query_object(f"{BROKER_PACKAGE}:exchange:{name}")
         return Exchange.from_qmf(found) if found else None
 
+    # -- monitoring (qpid-stat) -------------------------------------------------------------
+
+    def connections(self) -> list[ClientConnection]:
+        return [ClientConnection.from_qmf(o) for o in self.qmf.query_class("connection")]
+
+    def sessions(self) -> list[Session]:
+        return [Session.from_qmf(o) for o in self.qmf.query_class("session")]
+
+    def subscriptions(self) -> list[Subscription]:
+        return [Subscription.from_qmf(o) for o in self.qmf.query_class("subscription")]
+
+    def subscription_details(self) -> list[tuple[Subscription, Session, ClientConnection]]:
+        """Subscriptions with their session and connection: one query per class."""
+        subscriptions = self.subscriptions()
+        return resolve_subscriptions(subscriptions, self.sessions(), self.connections())
+
+    def snapshot(self, kind: str = "queue", counters: Sequence[str] | None = None) -> Snapshot:
+        """The counters of every queue (or ``exchange``, or the ``broker``) at the broker's
+        clock: two of them give rates with :func:`qpidtools.rates`. Two queries."""
+        clock = self.qmf.query_class("broker", BROKER_PACKAGE)
+        if not clock:
+            raise QpidToolsError(f"the broker at {self.address} has no broker object")
+        found = clock if kind == "broker" else self.qmf.query_class(kind, BROKER_PACKAGE)
+        return Snapshot.of_objects(clock[0].update_ts, found, kind, counters)
+
+    def memory(self) -> MemoryStatistics | None:
+        found = self.qmf.query_class("memory")
+        return MemoryStatistics.from_qmf(found[0]) if found else None
+
+    def acl(self) -> AclStatistics | None:
+        """The ACL module's statistics; ``None`` when the module is not loaded."""
+        found = self.qmf.query_class("acl")
+        return AclStatistics.from_qmf(found[0]) if found else None
+
     # -- create and delete ----------------------------------------------------------------
 
     def create(
         self, type_: str, name: str, properties: Mapping[str, Any], strict: bool = True
     ) -> None:
         """Create any object qpidd knows (queue, exchange, binding, link, topic, ...)."""
-        self._call_broker(
-            "create",
-            {"type": type_, "name": name, "properties": dict(properties), "strict": strict},
-        )
+        self._call_broker("create", _create(type_, name, properties, strict))
 
     def delete(self, type_: str, name: str, options: Mapping[str, Any] | None = None) -> None:
         """Delete any object; ``options=None`` sends none, which qpidd reads as "force"."""
-        arguments: dict[str, Any] = {"type": type_, "name": name}
-        if options is not None:
-            arguments["options"] = dict(options)
-        self._call_broker("delete", arguments)
+        self._call_broker("delete", _delete(type_, name, options))
 
     def add_queue(
         self, name: str, properties: Mapping[str, Any], replicate_from: str | None = None
@@ -143,10 +185,85 @@ class Broker:
         self.create("binding", binding_name(exchange, queue, key), arguments or {})
 
     def unbind(self, exchange: str, queue: str, key: str = "") -> None:
-        self._call_broker(
-            "delete",
-            {"type": "binding", "name": binding_name(exchange, queue, key), "strict": True},
+        self._call_broker("delete", _unbind(binding_name(exchange, queue, key)))
+
+    def binding(self, exchange: str, queue: str, key: str = "") -> Binding | None:
+        """The binding of ``queue`` to ``exchange`` with ``key``, or ``None``."""
+        found = self.qmf.query_object(
+            f"{BROKER_PACKAGE}:binding:{BROKER_PACKAGE}:exchange:{exchange},"
+            f"{BROKER_PACKAGE}:queue:{queue},{key}"
         )
+        return Binding.from_qmf(found) if found else None
+
+    # -- configuration as code ------------------------------------------------------------
+
+    def current_configuration(self) -> CurrentConfiguration:
+        """Every queue, exchange and binding, from one query per class (less this
+        connection's own reply queue, which goes away with it)."""
+        from qpidtools.configuration import current_configuration
+
+        own = self.connection.reply_to
+        queues = [queue for queue in self.queues() if queue.name != own]
+        bindings = [binding for binding in self.bindings() if binding.queue != own]
+        return current_configuration(queues, self.exchanges(), bindings)
+
+    def export(
+        self, include_all: bool = False, queues: str = "*", exchanges: str = "*"
+    ) -> Configuration:
+        """The broker's configuration, broker-owned objects left out unless ``include_all``;
+        ``queues`` and ``exchanges`` are glob patterns on names. Write it with
+        :func:`qpidtools.config_file.dump`."""
+        from qpidtools.configuration import exported
+
+        return exported(self.current_configuration(), include_all, queues, exchanges)
+
+    def plan(
+        self,
+        wanted: Configuration,
+        prune: bool = False,
+        recreate: bool = False,
+        force_if_not_empty: bool = False,
+        queues: str = "*",
+        exchanges: str = "*",
+    ) -> Plan:
+        """What :meth:`apply` must do to make this broker match ``wanted``.
+
+        Raises :class:`ValidationError` when ``wanted`` refers to objects that neither it nor
+        the broker has. ``prune`` deletes only what the glob patterns ``queues`` and
+        ``exchanges`` select. The plan itself is computed by :func:`qpidtools.config_plan.plan`.
+        """
+        from qpidtools import config_plan
+        from qpidtools.configuration import limited
+
+        state = limited(self.current_configuration(), queues, exchanges)
+        found = config_plan.problems(wanted, state, prune)
+        if found:
+            raise ValidationError(found)
+        return config_plan.plan(wanted, state, prune, recreate, force_if_not_empty)
+
+    def apply(self, plan: Plan) -> Outcome:
+        """Carry out a plan: each step's calls pipelined over this connection, steps in order.
+
+        A failure stops after the step it happened in (whose other calls are still answered),
+        so the outcome says exactly what was done; applying the same file again completes it.
+        """
+        from qpidtools.config_plan import Outcome
+
+        if plan.conflicts or plan.blocked:
+            raise QpidToolsError(
+                "the plan has conflicts or blocked deletions; it cannot be applied"
+            )
+        outcome = Outcome(plan)
+        for step in plan.steps:
+            calls = [(BROKER_OBJECT, *_call(operation, plan)) for operation in step]
+            try:
+                for index, result in self.qmf.call_many(calls):
+                    outcome.record(step[index], result if isinstance(result, Exception) else None)
+            except QpidToolsError as error:
+                outcome.interrupted = str(error)
+            if not outcome.succeeded:
+                break
+        return outcome
 
     # -- broker-wide methods --------------------------------------------------------------
 
@@ -214,6 +331,42 @@ class Broker:
             if error.error_code == 1 and object_name in error.error_text:
                 raise not_loaded from error
             raise
+
+
+def _create(type_: str, name: str, properties: Mapping[str, Any], strict: bool) -> dict[str, Any]:
+    return {"type": type_, "name": name, "properties": dict(properties), "strict": strict}
+
+
+def _delete(type_: str, name: str, options: Mapping[str, Any] | None) -> dict[str, Any]:
+    arguments: dict[str, Any] = {"type": type_, "name": name}
+    if options is not None:
+        arguments["options"] = dict(options)
+    return arguments
+
+
+def _unbind(name: str) -> dict[str, Any]:
+    return {"type": "binding", "name": name, "strict": True}
+
+
+def _call(operation: Operation, plan: Plan) -> tuple[str, dict[str, Any]]:
+    """The broker method and arguments that carry out one operation of a plan."""
+    from qpidtools.configuration import BindingSpec, ExchangeSpec, QueueSpec
+
+    spec = operation.spec
+    if isinstance(spec, BindingSpec):
+        name = binding_name(spec.exchange, spec.queue, spec.key)
+        if operation.verb == "delete":
+            return "delete", _unbind(name)
+        return "create", _create("binding", name, spec.arguments, True)
+    if operation.verb == "delete":
+        options = None
+        if isinstance(spec, QueueSpec):
+            options = {"if_empty": not plan.force_if_not_empty, "if_unused": False}
+        return "delete", _delete(spec.kind, spec.name, options)
+    properties = dict(spec.properties)
+    if isinstance(spec, ExchangeSpec):
+        properties = {"exchange-type": spec.type, **properties}
+    return "create", _create(spec.kind, spec.name, properties, True)
 
 
 def ha_broker_at(settings: ConnectionSettings) -> HaBroker:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _SOURCE_LOCATION = re.compile(r"\s*\([^()]*\.(?:cpp|h):\d+\)$")
 
@@ -11,6 +12,7 @@ class QpidToolsError(Exception):
     """Base class: a failure the user should see as one line, exit status 1."""
 
     exit_code = 1
+    further: tuple[str, ...] = ()  # more problems of the same failure, one line each
 
 
 class UsageError(QpidToolsError):
@@ -25,6 +27,24 @@ class AddressError(UsageError):
 
 class ConfigError(UsageError):
     """A broken configuration or profile file."""
+
+
+class ValidationError(ConfigError):
+    """A configuration file that does not validate: every problem, each ``FILE:LINE: text``.
+
+    The first is the message; the CLI prints the ``further`` ones as error lines too.
+    """
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__(problems[0])
+        self.further = tuple(problems[1:])
+
+
+class ChangesPending(QpidToolsError):
+    """``apply --dry-run`` found changes to make (drift): exit status 3, no error line, as the
+    plan already said what would change."""
+
+    exit_code = 3
 
 
 class ConnectError(QpidToolsError):

@@ -28,26 +28,19 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from qpidtools.errors import QpidToolsError
+from qpidtools.event_names import KNOWN_CLASSES, SEVERITIES
 from qpidtools.transport import ConnectionSettings, open_blocking, translate_error
 
 if TYPE_CHECKING:
     import proton
     from proton.utils import BlockingConnection, BlockingReceiver
 
+__all__ = ["KNOWN_CLASSES", "SEVERITIES"]  # and the classes and functions below
 TOPIC = "qmf.default.topic"
 #: The binding key of the classic qpid-printevents: every event of every package.
 EVENT_KEY = "agent.ind.event.*.*.*.#"
-#: qpidd's severity words, by the number an event's ``_severity`` carries.
-SEVERITIES = ("emerg", "alert", "crit", "error", "warn", "note", "info", "debug")
-#: The event classes the recorded qpidd raised (others may exist; any class is accepted).
-KNOWN_CLASSES = (
-    "bind", "brokerLinkDown", "brokerLinkUp", "clientConnect", "clientConnectFail",
-    "clientDisconnect", "exchangeDeclare", "exchangeDelete", "fileLoadFailed", "queueDeclare",
-    "queueDelete", "queueRedirect", "queueRedirectCancelled", "queueThresholdCrossedDownward",
-    "queueThresholdCrossedUpward", "queueThresholdExceeded", "subscribe", "unbind",
-    "unsubscribe",
-)  # fmt: skip
 CREDIT = 1000
+CLOSE_TIMEOUT = 1.0
 RETRY_INTERVAL = 1.0
 _POLL = 0.5  # how often a receiving thread looks whether it should stop
 
@@ -180,7 +173,9 @@ class EventReceiver:
         return events_of(self.broker, message, self.own_queue)
 
     def close(self) -> None:
-        with suppress(Exception):  # the broker may be gone already
+        """Close, waiting at most a second for the broker's answer: it may be gone."""
+        self._connection.timeout = CLOSE_TIMEOUT
+        with suppress(Exception):
             self._connection.close()
 
 

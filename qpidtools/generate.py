@@ -28,14 +28,20 @@ SHELLS: dict[str, type[ShellComplete]] = {
 }
 
 
-PROGRAMS = ("qpid-config", "qpid-ha", "qpid-printevents")
+PROGRAMS = ("qpid-config", "qpid-ha", "qpid-stat", "qpid-queue-stats", "qpid-printevents")
 
 
 def tools() -> dict[str, click.Command]:
     """The command-line tools by program name (imported when needed: they change often)."""
-    from qpidtools.cli import config, ha, printevents
+    from qpidtools.cli import config, ha, printevents, queue_stats, stat
 
-    return {"qpid-config": config.cli, "qpid-ha": ha.cli, "qpid-printevents": printevents.cli}
+    return {
+        "qpid-config": config.cli,
+        "qpid-ha": ha.cli,
+        "qpid-stat": stat.cli,
+        "qpid-queue-stats": queue_stats.cli,
+        "qpid-printevents": printevents.cli,
+    }
 
 
 def completion_script(command: click.Command, prog: str, shell: str) -> str:

@@ -8,7 +8,7 @@ other layer ever sees bytes.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ class QmfObject:
     package_name: str
     values: dict[str, Any] = field(default_factory=dict)
     update_ts: int = 0
+    create_ts: int = 0
 
     @property
     def key(self) -> str:
@@ -91,16 +92,23 @@ class QmfClient:
         expect_reply: bool = True,
     ) -> dict[str, Any]:
         """Invoke ``method`` on an object and return its output arguments."""
-        body = {
-            "_object_id": {"_object_name": object_name},
-            "_method_name": method,
-            "_arguments": dict(arguments or {}),
-        }
+        body = _method_body(object_name, method, arguments)
         replies = self.connection.request(body, "_method_request", expect_reply=expect_reply)
         if not replies:
             return {}
-        content = _content(replies[0])
-        return dict(decode(content.get("_arguments", {})))
+        return _output(replies[0])
+
+    def call_many(
+        self, calls: Sequence[tuple[str, str, Mapping[str, Any]]]
+    ) -> Iterator[tuple[int, dict[str, Any] | BrokerError]]:
+        """Invoke many ``(object name, method, arguments)`` at once (pipelined); yield each
+        call's index with its output arguments, or the broker's error, as replies arrive."""
+        bodies = [_method_body(*call) for call in calls]
+        for index, replies in self.connection.request_many(bodies, "_method_request"):
+            try:
+                yield index, _output(replies[0])
+            except BrokerError as error:
+                yield index, error
 
     def query_class(self, class_name: str, package_name: str | None = None) -> list[QmfObject]:
         """Every object of a class; an unknown class is simply empty."""
@@ -124,6 +132,21 @@ class QmfClient:
         return objects
 
 
+def _method_body(
+    object_name: str, method: str, arguments: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    return {
+        "_object_id": {"_object_name": object_name},
+        "_method_name": method,
+        "_arguments": dict(arguments or {}),
+    }
+
+
+def _output(reply: proton.Message) -> dict[str, Any]:
+    """A method reply's output arguments; the broker's exception raised as :class:`BrokerError`."""
+    return dict(decode(_content(reply).get("_arguments", {})))
+
+
 def _content(reply: proton.Message) -> Any:
     properties: dict[str, Any] = dict(reply.properties or {})
     body: Any = reply.body
@@ -142,4 +165,5 @@ def _qmf_object(raw: Mapping[str, Any]) -> QmfObject:
         package_name=schema.get("_package_name", ""),
         values=decode(raw.get("_values", {})),
         update_ts=int(raw.get("_update_ts", 0)),
+        create_ts=int(raw.get("_create_ts", 0)),
     )

@@ -99,6 +99,7 @@ def test_commands_and_options() -> None:
         ("qpid-ha -b localhost:5672 status --expect ", HA_STATUSES),
         ("qpid-config list ", ("queue", "exchange", "binding", "connection", "link")),
         ("qpid-config log ", ("info+", "debug+", "trace+")),
+        ("qpid-config export --format ", ("yaml", "json")),
     ],
 )
 def test_fixed_values(line: str, expected: tuple[str, ...]) -> None:
@@ -167,6 +168,14 @@ def test_colons_in_names_are_trimmed_as_bash_replaces_them(names: str) -> None:
     line = f"qpid-config -b {names} del queue tenant:a:o"
     assert offered(line, COMP_WORDBREAKS=" :=") == ["orders"]
     assert offered(line) == ["tenant:a:orders"]
+
+
+def test_names_with_control_characters_are_not_offered(names: str) -> None:
+    """The shell would print them raw when it lists the candidates."""
+    settings = ConnectionSettings(parse_address(names), timeout=5)
+    with Broker.connect(settings) as client:
+        client.add_queue("orders\x1b[2J", {})
+    assert offered(f"qpid-config -b {names} del queue ord") == ["orders", "orders.eu"]
 
 
 @pytest.mark.parametrize("address", ["no_broker", "silent_broker"])
@@ -258,3 +267,30 @@ def test_real_shell_completes_fixed_values(shell: str) -> None:
 def test_real_shell_completes_queue_names(shell: str, names: str) -> None:
     found = SHELL_RUNNERS[shell](f"qpid-config -b {names} del queue ")
     assert set(QUEUES) <= set(found)
+
+
+@pytest.mark.parametrize(
+    ("words", "cword", "expected"),
+    [
+        ("qpid-ha status --expect re", 3, ["plain,ready", "plain,recovering"]),
+        ("qpid-config add exchange", 3, [f"plain,{kind}" for kind in EXCHANGE_TYPES]),
+        (
+            "qpid-config add queue q --limit-policy r",
+            5,
+            ["plain,reject", "plain,ring", "plain,ring-strict"],
+        ),
+    ],
+)
+def test_stock_click_bash_protocol_without_comp_line(
+    words: str, cword: int, expected: list[str]
+) -> None:
+    """Exactly what Click's own bash script sends: COMP_WORDS and COMP_CWORD, no COMP_LINE."""
+    prog = words.split()[0]
+    variable = f"_{prog.replace('-', '_').upper()}_COMPLETE"
+    env = {name: value for name, value in os.environ.items() if not name.startswith("COMP_")}
+    env.update({"COMP_WORDS": words, "COMP_CWORD": str(cword), variable: "bash_complete"})
+    result = subprocess.run(
+        [str(BIN / prog)], env=env, capture_output=True, text=True, timeout=30, check=False
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.split() == expected

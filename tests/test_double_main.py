@@ -62,3 +62,11 @@ def test_a_cluster_prints_its_members_and_brokers_url(qpid_ha: Tool) -> None:
         assert len(members) == 2
         assert lines[2] == f"brokers URL: amqp:tcp:{members[0]},tcp:{members[1]}"
         assert qpid_ha("status", "-b", members[0]).out == "joining\n"
+
+
+def test_log_level_is_qpidds_default_unless_given(qpid_config: Tool) -> None:
+    """A qpidd started without --log-enable reports notice+; the double too, unless told."""
+    for args, level in (((), "notice+"), (("--log-enable", "info+"), "info+")):
+        with running(*args) as lines:
+            address = lines[0].rsplit(" ", 1)[1]
+            assert qpid_config("-b", address, "log").out == f"Log level: {level}\n"

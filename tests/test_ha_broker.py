@@ -196,8 +196,15 @@ def test_cluster_life(ha_cluster: Any, qpid_ha: Any) -> None:
         "ready",
     ]
 
-    # a ready backup can be promoted while a primary lives: two primaries (classic [224])
-    assert ok(qpid_ha, "promote", "--cluster-manager", "-b", third) == ""
+    # a ready backup would accept a promote while a primary lives, giving two primaries
+    # (classic [224]): qpid-ha refuses, naming the primary, unless forced
+    refused = failure(qpid_ha, "promote", "--cluster-manager", "-b", third)
+    assert refused == (
+        f"{second} is active: promoting this broker too would make two primaries "
+        "(--force promotes anyway)"
+    )
+    assert statuses(ha_cluster) == ["stopped", "active", "ready"]
+    assert ok(qpid_ha, "promote", "--cluster-manager", "--force", "-b", third) == ""
     settle(ha_cluster, "stopped", "active", "active")
 
 
@@ -215,14 +222,51 @@ def test_promote_is_refused_while_joining_or_catching_up(qpid_ha: Any) -> None:
         first, second, third = cluster.addresses
         assert ok(qpid_ha, "promote", "--cluster-manager", "-b", first) == ""
         settle(cluster, "active", "joining", "joining")
-        joining = failure(qpid_ha, "promote", "--cluster-manager", "-b", second)
+        guarded = failure(qpid_ha, "promote", "--cluster-manager", "-b", second)
+        assert guarded.startswith(f"{first} is active: ")
+        joining = failure(qpid_ha, "promote", "--cluster-manager", "--force", "-b", second)
         assert joining == "Joining active cluster, cannot be promoted."
         ha = cluster.members[2].ha
         assert ha is not None
         ha.change("catchup", (600, "ready"))
-        catchup = failure(qpid_ha, "promote", "--cluster-manager", "-b", third)
+        catchup = failure(qpid_ha, "--force", "promote", "--cluster-manager", "-b", third)
         assert catchup == "Still catching up, cannot be promoted."
         assert statuses(cluster) == ["active", "joining", "catchup"]
+
+
+def test_promote_is_refused_while_a_member_is_recovering(qpid_ha: Any) -> None:
+    """A just-promoted primary waiting for its backups (recovering) counts as primary too."""
+    with DoubleCluster() as cluster:
+        first, second, _ = cluster.addresses
+        primary = cluster.members[0].ha
+        assert primary is not None
+        primary.change("recovering")
+        refused = failure(qpid_ha, "promote", "--cluster-manager", "-b", second)
+        assert refused.startswith(f"{first} is recovering: promoting this broker too")
+        assert statuses(cluster) == ["recovering", "joining", "joining"]
+
+
+def test_members_that_are_down_do_not_hold_back_a_promote(ha_cluster: Any, qpid_ha: Any) -> None:
+    """Failover is the normal case: the other members may be dead."""
+    for member in ha_cluster.members[1:]:
+        member.stop()
+    first = ha_cluster.addresses[0]
+    assert ok(qpid_ha, "promote", "--cluster-manager", "-b", first) == ""
+    assert ok(qpid_ha, "status", "--is-primary", "-b", first) == ""
+
+
+def test_a_silent_member_costs_one_timeout(
+    qpid_ha: Any, silent_port: int, closed_port: int
+) -> None:
+    """Members that accept and never answer, or refuse, are given up after --timeout."""
+    with DoubleCluster() as cluster:
+        first = cluster.addresses[0]
+        dead = f"tcp:127.0.0.1:{silent_port},tcp:127.0.0.1:{closed_port}"
+        settings = ConnectionSettings(parse_address(first), ha_admin=True)
+        with Broker.connect(settings) as broker:
+            broker.set_brokers_url(f"{cluster.brokers_url},{dead}")
+        assert ok(qpid_ha, "promote", "--cluster-manager", "--timeout", "1", "-b", first) == ""
+        assert ok(qpid_ha, "status", "--is-primary", "-b", first) == ""
 
 
 def test_promote_without_cluster_manager_leaves_the_cluster_alone(

@@ -200,7 +200,7 @@ def test_promote_without_cluster_manager_is_refused_without_connecting(
 def test_promote_with_cluster_manager_anywhere(args: list[str], calls: Calls, qpid_ha: Any) -> None:
     result = qpid_ha(*args)
     assert (result.code, result.out, result.err) == (0, "", "")
-    assert [name for name, _, _ in calls.made] == ["connect", "promote"]
+    assert [name for name, _, _ in calls.made] == ["connect", "ha_broker", "promote"]
     assert calls.settings.address.host_port == "127.0.0.1:5672"
     assert calls.settings.ha_admin
 

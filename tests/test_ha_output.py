@@ -17,7 +17,6 @@ import pytest
 from capture_files import qpid_ha_copy as capture
 
 from qpidtools import broker as broker_module
-from qpidtools.cli import ha as ha_cli
 from qpidtools.errors import ConnectError, HaNotLoadedError, QpidToolsError
 from qpidtools.model import HaBroker
 from qpidtools.transport import ConnectionSettings
@@ -89,7 +88,6 @@ def brokers(monkeypatch: pytest.MonkeyPatch) -> Callable[[Cluster], None]:
                 raise found
             return found
 
-        monkeypatch.setattr(ha_cli, "ha_broker_at", fetch)
         monkeypatch.setattr(broker_module, "ha_broker_at", fetch)
 
     return install

@@ -9,23 +9,32 @@ once, with the precedence command line > environment > profile > defaults.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import suppress
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 from click.shell_completion import add_completion_class
 
 from qpidtools import __version__
-from qpidtools.address import mask, parse_address
 from qpidtools.cli.completion import BashComplete
-from qpidtools.errors import BrokerError, QpidToolsError, UsageError
+from qpidtools.errors import BrokerError, ChangesPending, QpidToolsError, UsageError
+from qpidtools.options import DEFAULT_TIMEOUT
 from qpidtools.profiles import load_profile
-from qpidtools.transport import DEFAULT_TIMEOUT, ConnectionSettings
+from qpidtools.render import printable
+
+if TYPE_CHECKING:
+    from qpidtools.broker import Broker
+    from qpidtools.transport import ConnectionSettings
+
+# Start-up must stay fast (``--help``, usage errors and completion run on every keystroke of a
+# user's shell): modules that only a connection needs (address parsing, transport, proton)
+# are imported inside the functions that connect, not here.
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -50,10 +59,27 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
 
 
 def remembered_option(*decls: str, **attrs: Any) -> Decorator:
-    """An option that may stand anywhere on the line: read with :func:`given`, not passed."""
-    return click.option(*decls, expose_value=False, callback=_remember, **attrs)
+    """An option that may stand anywhere on the line: read with :func:`given`, not passed.
+
+    The option is made once and the same object is attached to every command decorated
+    with the result: every command carries every option, and making hundreds of equal
+    ``click.Option`` objects would cost each start-up milliseconds. (Click keeps no
+    per-command state in a parameter.)
+    """
+    option = click.Option(decls, expose_value=False, callback=_remember, **attrs)
+
+    def attach(function: Callable[..., Any]) -> Callable[..., Any]:
+        # what click.option does with the option it makes (click.decorators._param_memo)
+        if isinstance(function, click.Command):
+            function.params.append(option)
+        else:
+            function.__click_params__ = [*getattr(function, "__click_params__", []), option]  # type: ignore[attr-defined]
+        return function
+
+    return attach
 
 
+@functools.cache
 def _timeout_option(short: str | None) -> Decorator:
     """``--timeout``, optionally with a short alias (classic qpid-config has ``-t``)."""
     names = (short, "--timeout") if short else ("--timeout",)
@@ -169,15 +195,14 @@ def given(ctx: click.Context) -> dict[str, Any]:
     return dict(ctx.find_root().meta.get(_GIVEN, {}))
 
 
-@dataclass(frozen=True)
-class Invocation:
+class Invocation(NamedTuple):
     """The resolved options of one run."""
 
     settings: ConnectionSettings
     json: bool = False
     no_color: bool = False
     verbose: bool = False
-    options: Mapping[str, Any] = field(default_factory=dict)  # as typed, by parameter name
+    options: Mapping[str, Any] = MappingProxyType({})  # as typed, by parameter name
 
     def flag(self, name: str) -> bool:
         """A tool-specific flag such as ``recursive`` or ``cluster_manager``."""
@@ -195,6 +220,9 @@ def invocation(
     ``password`` and ``port`` (used when the broker address names none). Raises
     :class:`UsageError` for contradictions, before anything connects.
     """
+    from qpidtools.address import parse_address
+    from qpidtools.transport import ConnectionSettings
+
     typed = given(ctx)
     profile = load_profile(typed.get("profile") or os.environ.get("QPIDTOOLS_PROFILE"))
     defaults = {**(fallback or {}), **profile}
@@ -240,13 +268,22 @@ def invocation(
     )
 
 
+@contextmanager
+def connect(settings: ConnectionSettings) -> Iterator[Broker]:
+    """``Broker.connect``, for commands: the client library is loaded only when one runs."""
+    from qpidtools.broker import Broker
+
+    with Broker.connect(settings) as broker:
+        yield broker
+
+
 def warn(text: str) -> None:
     """A warning line on stderr, prefixed with the tool's name; the command goes on."""
     ctx = click.get_current_context(silent=True)
     if ctx is not None and ctx.resilient_parsing:
         return  # completing a word: the terminal must stay clean
     prog = ctx.find_root().info_name if ctx else None
-    click.echo(f"{prog or 'qpidtools'}: warning: {text}", err=True)
+    click.echo(f"{prog or 'qpidtools'}: warning: {printable(text)}", err=True)
 
 
 def _path(value: Any) -> str | None:
@@ -291,11 +328,15 @@ def run(command: click.Command, prog: str, argv: list[str] | None = None) -> int
     except click.Abort:
         click.echo(file=sys.stderr)
         return 130
+    except ChangesPending as pending:  # not a failure: the output has said what differs
+        return pending.exit_code
     except QpidToolsError as error:
         code = _fail(prog, str(error), error.exit_code, words)
+        for further in error.further:  # e.g. a file's other problems
+            _fail(prog, further, error.exit_code, words)
         if verbose:
             for detail in _details(error):
-                click.echo(f"{prog}: detail: {_scrub(detail, words)}", err=True)
+                click.echo(f"{prog}: detail: {printable(_scrub(detail, words))}", err=True)
         return code
     except BrokenPipeError:
         return 0
@@ -319,7 +360,7 @@ def _details(error: QpidToolsError) -> list[str]:
 
 
 def _fail(prog: str, message: str, code: int, words: Sequence[str]) -> int:
-    line = " ".join(_scrub(message, words).split())
+    line = printable(" ".join(_scrub(message, words).split()))  # a name cannot drive the terminal
     click.echo(f"{prog}: error: {line}", err=True)
     return code
 
@@ -337,6 +378,10 @@ def _scrub(message: str, words: Sequence[str]) -> str:
     secrets = {os.environ.get("QPIDTOOLS_PASSWORD", ""), *_RESOLVED_SECRETS}
     for word in words:
         value = word.partition("=")[2] if word.startswith("-") else word
+        if "@" not in value:  # no credentials in it (and no need to load the address parser)
+            continue
+        from qpidtools.address import mask, parse_address
+
         masked = mask(value)
         if masked != value:
             message = message.replace(value, masked)

@@ -23,14 +23,14 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from typing import ClassVar
 
 import click
 from click import shell_completion
 from click.shell_completion import CompletionItem, split_arg_string
 
-from qpidtools.model import EXCHANGE_TYPES, LOG_LEVELS, QMF_CLASSES
+from qpidtools.options import EXCHANGE_TYPES, LOG_LEVELS, QMF_CLASSES
+from qpidtools.render import printable
 
 #: Seconds a TAB may wait for the broker before it gives up, all steps included.
 BUDGET = 1.0
@@ -92,6 +92,8 @@ def _fetch(ctx: click.Context, kind: str, found: list[str]) -> None:
 
 
 def _query(ctx: click.Context, kind: str) -> list[str]:
+    from dataclasses import replace
+
     from qpidtools.broker import Broker
     from qpidtools.cli.common import invocation
 
@@ -101,7 +103,13 @@ def _query(ctx: click.Context, kind: str) -> list[str]:
     with Broker.connect(settings) as broker:
         objects = broker.queues() if kind == "queues" else broker.exchanges()
         own_reply_queue = broker.connection.reply_to
-    return [obj.name for obj in objects if obj.name != own_reply_queue]
+    # A name with control characters is not offered: the shell would list it raw on the
+    # terminal (see qpidtools.render.terminal), and nobody can type it anyway.
+    return [
+        obj.name
+        for obj in objects
+        if obj.name != own_reply_queue and printable(obj.name) == obj.name
+    ]
 
 
 _SOURCE_BASH = """\
@@ -144,7 +152,15 @@ class BashComplete(shell_completion.BashComplete):
     source_template: ClassVar[str] = _SOURCE_BASH
 
     def get_completion_args(self) -> tuple[list[str], str]:
-        line = os.environ["COMP_LINE"]
+        """The words before the cursor and the one being completed, from ``COMP_LINE``.
+
+        The bash script Click itself generates sends only ``COMP_WORDS`` and ``COMP_CWORD``
+        (so do hand-written scripts following Click's documentation): without ``COMP_LINE``
+        the words are read Click's way, colons split off as bash split them.
+        """
+        line = os.environ.get("COMP_LINE")
+        if line is None:
+            return super().get_completion_args()
         words = split_arg_string(line)
         incomplete = words.pop() if words and not line[-1:].isspace() else ""
         return words[1:], incomplete

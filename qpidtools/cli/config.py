@@ -9,19 +9,21 @@ queue and exchange options are generated from :data:`qpidtools.model.QUEUE_OPTIO
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from qpidtools.broker import Broker, binding_name
+from qpidtools.cli import config_code
 from qpidtools.cli.common import (
     CONTEXT_SETTINGS,
     Decorator,
     Invocation,
+    connect,
     invocation,
     remembered_option,
     run,
@@ -36,16 +38,23 @@ from qpidtools.cli.completion import (
     complete_object_classes,
     complete_queues,
 )
+from qpidtools.cli.help import OptionsOverviewGroup
 from qpidtools.errors import UsageError
-from qpidtools.model import (
+from qpidtools.options import (
+    CONFIG_FORMATS,
     EXCHANGE_OPTIONS,
     LIMIT_POLICIES,
     QUEUE_OPTIONS,
-    Exchange,
     Kind,
     Option,
 )
-from qpidtools.render import Mode, classic, console, documents, mode_for, print_json, print_lines
+from qpidtools.render import Mode, console, mode_for, print_json, print_lines
+
+if TYPE_CHECKING:
+    from qpidtools.model import Exchange
+
+# Only what --help, usage errors and completion need is imported here; the broker API and
+# the renderers are imported by the functions that use them (see README, Benchmarks).
 
 PROG = "qpid-config"
 
@@ -88,6 +97,57 @@ _OWN_OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "file": (
         ("-f", "--file"),
         {"metavar": "FILE", "help": "XML exchange: read the XQuery from FILE ('-': stdin)."},
+    ),
+    "if_not_exists": _flag(
+        "--if-not-exists",
+        help="Succeed without a change if it exists with these settings; exit 1 naming the "
+        "settings that differ.",
+    ),
+    "if_exists": _flag("--if-exists", help="Succeed without a change if it does not exist."),
+    "all_objects": _flag(
+        "--all",
+        "all_objects",
+        help="Keep broker-owned objects too (amq.*, qmf.*, qpid.* exchanges, system queues, "
+        "clients' exclusive and auto-delete queues).",
+    ),
+    "queues_pattern": (
+        ("--queues", "queues_pattern"),
+        {
+            "metavar": "PATTERN",
+            "help": "Only queues whose name matches this glob pattern: the ones exported, the "
+            "ones apply --prune may delete.",
+        },
+    ),
+    "exchanges_pattern": (
+        ("--exchanges", "exchanges_pattern"),
+        {
+            "metavar": "PATTERN",
+            "help": "Only exchanges whose name matches this glob pattern: the ones exported, "
+            "the ones apply --prune may delete.",
+        },
+    ),
+    "config_format": (
+        ("--format", "config_format"),
+        {"type": click.Choice(CONFIG_FORMATS), "help": "File format (default yaml; --json: json)."},
+    ),
+    "output": (
+        ("-o", "--output"),
+        {
+            "type": click.Path(dir_okay=False, allow_dash=True),
+            "metavar": "FILE",
+            "help": "Write to FILE instead of standard output.",
+        },
+    ),
+    "prune": _flag(
+        "--prune", help="Also delete what the file does not name (never broker-owned objects)."
+    ),
+    "dry_run": _flag(
+        "--dry-run", help="Print the plan and change nothing; exit 3 if there are changes."
+    ),
+    "recreate": _flag(
+        "--recreate",
+        help="Delete and create again the queues and exchanges whose settings differ "
+        "(refused for queues holding messages, unless --force-if-not-empty).",
     ),
     "show_property": (
         ("--show-property",),
@@ -141,13 +201,17 @@ def _declaration(name: str) -> tuple[tuple[str, ...], dict[str, Any]]:
 _ALL_OPTIONS = (*_GLOBAL, *_MODEL_OPTIONS, *(n for n in _OWN_OPTIONS if n not in _GLOBAL))
 
 
+@functools.cache
+def _own_option(name: str, hidden: bool) -> Decorator:
+    """One qpid-config option, made once for all the commands that show (or hide) it."""
+    decls, attrs = _declaration(name)
+    return remembered_option(*decls, hidden=hidden, **attrs)
+
+
 def options(*shown: str) -> Decorator:
     """The shared options, ``-t``, and every qpid-config option: ``shown`` ones in the help."""
     visible = {*_GLOBAL, *shown}
-    own = []
-    for name in _ALL_OPTIONS:
-        decls, attrs = _declaration(name)
-        own.append(remembered_option(*decls, hidden=name not in visible, **attrs))
+    own = [_own_option(name, name not in visible) for name in _ALL_OPTIONS]
     return shared_options(*own, timeout_short="-t")
 
 
@@ -178,12 +242,16 @@ def _show(inv: Invocation, view: str, *data: Any) -> None:
     """
     mode = mode_for(inv)
     if mode is Mode.JSON:
+        from qpidtools.render import documents
+
         print_json(getattr(documents, view)(*data))
     elif mode is Mode.RICH:
         from qpidtools.render import table
 
         getattr(table, view)(console(inv), *data)
     else:
+        from qpidtools.render import classic
+
         print_lines(getattr(classic, view)(*data))
 
 
@@ -294,10 +362,28 @@ class ObjectTypeGroup(click.Group):
         return super().get_command(ctx, cmd_name) or self.generic(cmd_name)
 
 
+#: Titles of the sections of ``qpid-config --help`` that list the commands' options, as the
+#: classic help titled them, by the commands that take the options (see OptionsOverviewGroup).
+_OPTION_SECTIONS = {
+    frozenset({"queues", "exchanges"}): "Options for Listing Exchanges and Queues",
+    frozenset({"add queue", "add exchange"}): "Options for Adding Exchanges and Queues",
+    frozenset({"add queue"}): "Options for Adding Queues",
+    frozenset({"add exchange"}): "Options for Adding Exchanges",
+    frozenset({"del queue"}): "Options for Deleting Queues",
+    frozenset({"del queue", "apply"}): "Options for Deleting Queues",  # --force-if-not-empty
+    frozenset({"bind"}): "Options for Declaring Bindings",
+    frozenset({"list"}): "Formatting options for 'list' action",
+}
+
+
 @click.group(
+    cls=OptionsOverviewGroup,
+    option_sections=_OPTION_SECTIONS,
     context_settings=CONTEXT_SETTINGS,
     invoke_without_command=True,
-    epilog="Options may stand before or after the command words, as with the classic tool.",
+    epilog="Options may stand before or after the command words, as with the classic tool. "
+    "Those under 'Options' apply to every command; the sections after 'Commands' list the "
+    "options of the commands they name.",
 )
 @options()
 @version_option()
@@ -338,7 +424,7 @@ def cli(ctx: click.Context) -> int:
     if ctx.invoked_subcommand is not None:
         return 0
     inv = _start(ctx)
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         exchanges, queues = broker.exchanges(), broker.queues()
     _show(inv, "overview", exchanges, queues)
     return 0
@@ -348,7 +434,7 @@ def _listing(ctx: click.Context, kind: str, pattern: str) -> int:
     """``queues``/``exchanges`` (``kind``), with or without ``-r``; exit 1 when none matched."""
     inv = _start(ctx)
     recursive, skip_default = inv.flag("recursive"), inv.flag("ignore_default")
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         found: list[Any] = broker.queues() if kind == "queue" else broker.exchanges()
         bindings = broker.bindings() if recursive else []
     matched = [item for item in found if pattern in item.name]
@@ -391,7 +477,7 @@ def _generic_add(type_name: str) -> click.Command:
     def add_object(ctx: click.Context, name: str) -> None:
         inv = _start(ctx)
         created = parse_arguments(inv.options.get("argument", ()))
-        with Broker.connect(inv.settings) as broker:
+        with connect(inv.settings) as broker:
             broker.create(type_name, name, created, strict=False)
 
     add_object.help = f"Create the {type_name} NAME; its properties come from --argument."
@@ -405,7 +491,7 @@ def _generic_delete(type_name: str) -> click.Command:
     @click.pass_context
     def delete_object(ctx: click.Context, name: str) -> None:
         inv = _start(ctx)
-        with Broker.connect(inv.settings) as broker:
+        with connect(inv.settings) as broker:
             broker.delete(type_name, name, {})
 
     delete_object.help = f"Delete the {type_name} NAME."
@@ -437,7 +523,7 @@ def delete() -> None:
 
 
 @add.command("queue", context_settings=CONTEXT_SETTINGS)
-@options(*_params(QUEUE_OPTIONS), "argument", "start_replica")
+@options(*_params(QUEUE_OPTIONS), "argument", "start_replica", "if_not_exists")
 @click.argument("name")
 @click.pass_context
 def add_queue(ctx: click.Context, name: str) -> None:
@@ -445,12 +531,15 @@ def add_queue(ctx: click.Context, name: str) -> None:
     inv = _start(ctx)
     created = properties(QUEUE_OPTIONS, inv.options)
     source = inv.options.get("start_replica")
-    with Broker.connect(inv.settings) as broker:
-        broker.add_queue(name, created, replicate_from=source)
+    with connect(inv.settings) as broker:
+        if inv.flag("if_not_exists"):
+            config_code.ensure_queue(broker, name, created, source)
+        else:
+            broker.add_queue(name, created, replicate_from=source)
 
 
 @add.command("exchange", context_settings=CONTEXT_SETTINGS)
-@options(*_params(EXCHANGE_OPTIONS), "argument")
+@options(*_params(EXCHANGE_OPTIONS), "argument", "if_not_exists")
 @click.argument("exchange_type", metavar="TYPE", shell_complete=complete_exchange_types)
 @click.argument("name")
 @click.pass_context
@@ -458,19 +547,24 @@ def add_exchange(ctx: click.Context, exchange_type: str, name: str) -> None:
     """Create the exchange NAME of TYPE: direct, fanout, topic, headers or xml."""
     inv = _start(ctx)
     created = properties(EXCHANGE_OPTIONS, inv.options)
-    with Broker.connect(inv.settings) as broker:
-        broker.add_exchange(exchange_type, name, created)
+    with connect(inv.settings) as broker:
+        if inv.flag("if_not_exists"):
+            config_code.ensure_exchange(broker, exchange_type, name, created)
+        else:
+            broker.add_exchange(exchange_type, name, created)
 
 
 @delete.command("queue", context_settings=CONTEXT_SETTINGS)
-@options("force", "force_if_not_empty", "force_if_used")
+@options("force", "force_if_not_empty", "force_if_used", "if_exists")
 @click.argument("name", shell_complete=complete_queues)
 @click.pass_context
 def delete_queue(ctx: click.Context, name: str) -> None:
     """Delete the queue NAME, by default only if it is empty and has no consumers."""
     inv = _start(ctx)
     force = inv.flag("force")
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
+        if inv.flag("if_exists") and broker.queue(name) is None:
+            return
         broker.delete_queue(
             name,
             if_empty=not (force or inv.flag("force_if_not_empty")),
@@ -479,13 +573,15 @@ def delete_queue(ctx: click.Context, name: str) -> None:
 
 
 @delete.command("exchange", context_settings=CONTEXT_SETTINGS)
-@options()
+@options("if_exists")
 @click.argument("name", shell_complete=complete_exchanges)
 @click.pass_context
 def delete_exchange(ctx: click.Context, name: str) -> None:
     """Delete the exchange NAME."""
     inv = _start(ctx)
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
+        if inv.flag("if_exists") and broker.exchange(name) is None:
+            return
         broker.delete_exchange(name)
 
 
@@ -508,7 +604,7 @@ def binding_params(conditions: str) -> Decorator:
 
 
 @cli.command("bind", context_settings=CONTEXT_SETTINGS)
-@options("file")
+@options("file", "if_not_exists")
 @binding_params("conditions")
 @click.pass_context
 def bind(
@@ -519,25 +615,34 @@ def bind(
     A headers exchange needs 'all' or 'any' and conditions K=V after the key; an xml exchange
     needs -f FILE with the XQuery ('-f -' reads it from stdin).
     """
+    from qpidtools.broker import binding_name
+
     inv = _start(ctx)
     binding_name(exchange, queue, key)  # usage errors before connecting
     match, xquery = header_match(conditions), read_xquery(inv.options.get("file"))
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         arguments = binding_arguments(broker.exchange(exchange), match, xquery)
-        broker.bind(exchange, queue, key, arguments)
+        if inv.flag("if_not_exists"):
+            config_code.ensure_binding(broker, exchange, queue, key, arguments)
+        else:
+            broker.bind(exchange, queue, key, arguments)
 
 
 @cli.command("unbind", context_settings=CONTEXT_SETTINGS)
-@options()
+@options("if_exists")
 @binding_params("ignored")
 @click.pass_context
 def unbind(
     ctx: click.Context, exchange: str, queue: str, key: str, ignored: tuple[str, ...]
 ) -> None:
     """Remove the binding of QUEUE to EXCHANGE with KEY (conditions are not needed)."""
+    from qpidtools.broker import binding_name
+
     inv = _start(ctx)
     binding_name(exchange, queue, key)
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
+        if inv.flag("if_exists") and broker.binding(exchange, queue, key) is None:
+            return
         broker.unbind(exchange, queue, key)
 
 
@@ -548,9 +653,11 @@ def unbind(
 def list_objects(ctx: click.Context, type_name: str) -> None:
     """List the broker's objects of a QMF class: queue, exchange, binding, connection,
     session, link, bridge, subscription, topic ..."""
+    from qpidtools.render import classic
+
     inv = _start(ctx)
     wanted = inv.options.get("show_property", ())
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         found = broker.objects(type_name.lower())
     columns, missing = classic.list_columns(type_name, found, wanted)
     if mode_for(inv) is not Mode.PLAIN:  # the classic text has these lines on stdout
@@ -566,7 +673,7 @@ def list_objects(ctx: click.Context, type_name: str) -> None:
 def log(ctx: click.Context, level: str | None) -> None:
     """Show the broker's log level, or set it: e.g. 'info+,debug+:Broker,trace+:Queue'."""
     inv = _start(ctx)
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         if level is not None:
             broker.set_log_level(level)
             return
@@ -580,7 +687,7 @@ def log(ctx: click.Context, level: str | None) -> None:
 def reload_acl(ctx: click.Context) -> None:
     """Make the broker read its ACL file again."""
     inv = _start(ctx)
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         broker.reload_acl()
 
 
@@ -590,8 +697,36 @@ def reload_acl(ctx: click.Context) -> None:
 def shutdown(ctx: click.Context) -> None:
     """Stop the broker (the lost connection afterwards is the expected outcome)."""
     inv = _start(ctx)
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         broker.shutdown()
+
+
+@cli.command("export", context_settings=CONTEXT_SETTINGS)
+@options("all_objects", "queues_pattern", "exchanges_pattern", "config_format", "output")
+@click.pass_context
+def export(ctx: click.Context) -> None:
+    """Write the broker's queues, exchanges and bindings as a file for 'apply'.
+
+    YAML unless --format json; sorted, so that exports diff cleanly. Broker-owned objects are
+    left out unless --all.
+    """
+    config_code.export(_start(ctx))
+
+
+@cli.command("apply", context_settings=CONTEXT_SETTINGS)
+@options(
+    "prune", "dry_run", "recreate", "force_if_not_empty", "queues_pattern", "exchanges_pattern"
+)
+@click.argument("config_file", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True))
+@click.pass_context
+def apply(ctx: click.Context, config_file: str) -> None:
+    """Make the broker match FILE (as 'export' writes it; '-' reads standard input).
+
+    Prints the plan, one line per change (+ add, - delete, ! settings differ), then carries
+    it out. Exit status 0 when the broker matches, 1 on errors, 2 when FILE does not
+    validate, 3 with --dry-run when there are changes to make.
+    """
+    config_code.apply(_start(ctx), config_file)
 
 
 def main() -> None:

@@ -26,12 +26,11 @@ import sys
 import click
 
 from qpidtools import qpidd_conf
-from qpidtools.address import parse_brokers_url
-from qpidtools.broker import Broker, ha_broker_at, ha_brokers
 from qpidtools.cli.common import (
     CONTEXT_SETTINGS,
     Decorator,
     Invocation,
+    connect,
     given,
     invocation,
     remembered_option,
@@ -41,9 +40,10 @@ from qpidtools.cli.common import (
 )
 from qpidtools.cli.completion import complete_queues
 from qpidtools.errors import QpidToolsError
-from qpidtools.model import HA_STATUSES
-from qpidtools.render.ha import Survey, show_query, show_status
-from qpidtools.transport import ConnectionSettings
+from qpidtools.options import HA_STATUSES
+
+# The broker API and the renderers are imported inside the commands that connect: --help,
+# usage errors and completion must not pay for them.
 
 USER_COMMANDS = ("ping", "status", "replicate", "query")  # the classic listing's order
 MANAGER_COMMANDS = ("promote",)
@@ -132,7 +132,7 @@ def ping(ctx: click.Context) -> None:
 
     Opens a connection and a session; works on brokers without HA too.
     """
-    with Broker.connect(_invocation(ctx).settings):
+    with connect(_invocation(ctx).settings):
         pass
 
 
@@ -157,12 +157,16 @@ def status(ctx: click.Context, expect: str | None, is_primary: bool, every_broke
 
     One of joining, catchup, ready (backups), recovering, active (primary) or standalone.
     """
+    from qpidtools.broker import ha_broker_at
+    from qpidtools.cli.ha_members import survey
+    from qpidtools.render.ha import show_status
+
     inv = _invocation(ctx)
     if expect or is_primary:
         found = ha_broker_at(inv.settings)
         wanted = [want for want in (expect, "primary" if is_primary else None) if want]
         ctx.exit(0 if all(found.has_status(want) for want in wanted) else 1)
-    show_status(inv, _survey(inv.settings, every_broker))
+    show_status(inv, survey(inv.settings, every_broker))
 
 
 @cli.command()
@@ -177,7 +181,7 @@ def replicate(ctx: click.Context, remote_broker: str, queue: str) -> None:
     --start-replica creates it and starts replication in one go), and both brokers need
     ha-queue-replication=yes.
     """
-    with Broker.connect(_invocation(ctx).settings) as broker:
+    with connect(_invocation(ctx).settings) as broker:
         broker.replicate(remote_broker, queue)
 
 
@@ -190,24 +194,40 @@ def query(ctx: click.Context, every_broker: bool) -> None:
 
     Status, broker ID, brokers URL, public URL and default replication level.
     """
+    from qpidtools.cli.ha_members import survey
+    from qpidtools.render.ha import show_query
+
     inv = _invocation(ctx)
-    show_query(inv, _survey(inv.settings, every_broker))
+    show_query(inv, survey(inv.settings, every_broker))
 
 
 @cli.command()
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Promote even if another member of the cluster says it is primary.",
+)
 @_COMMON
 @click.pass_context
-def promote(ctx: click.Context) -> None:
+def promote(ctx: click.Context, force: bool) -> None:
     """[Cluster manager only] Promote a backup broker to primary.
 
     Only a cluster manager (rgmanager, pacemaker) that makes sure a single broker is primary
     at a time may run this: two primaries make the cluster inconsistent and lose messages.
-    Without --cluster-manager it is refused. A joining or catching-up backup refuses it too;
-    on a primary or standalone broker it does nothing.
+    Without --cluster-manager it is refused. Before promoting, the other members of the
+    brokers URL are asked for their status (in parallel, within --timeout): if one is active
+    or recovering, promote refuses (exit 1) unless --force is given; members that cannot be
+    reached do not count. A joining or catching-up backup refuses it too; on a primary or
+    standalone broker it does nothing.
     """
     if not _manager(ctx):
         raise QpidToolsError(MANAGER_ONLY.format("promote"))
-    with Broker.connect(_invocation(ctx).settings) as broker:
+    from qpidtools.cli.ha_members import refuse_a_second_primary
+
+    settings = _invocation(ctx).settings
+    with connect(settings) as broker:
+        if not force:
+            refuse_a_second_primary(settings, broker.ha_broker())
         broker.promote()
 
 
@@ -239,16 +259,6 @@ def _invocation(ctx: click.Context) -> Invocation:
     path = typed.get("config") or (None if named else qpidd_conf.find())
     fallback = qpidd_conf.connection_defaults(path) if path else None
     return invocation(ctx, ha_admin=True, fallback=fallback)
-
-
-def _survey(settings: ConnectionSettings, every_broker: bool) -> Survey:
-    """The broker of ``settings`` and, with ``--all``, every broker of its brokers URL."""
-    local = ha_broker_at(settings)
-    members = parse_brokers_url(local.brokers_url) if every_broker else []
-    if not members:  # a standalone broker: its own answer, without an address (classic)
-        return Survey([(settings.address.host_port, local)], every_broker, named=False)
-    found = ha_brokers(settings, members)
-    return Survey([(str(a), f) for a, f in zip(members, found, strict=True)], True, named=True)
 
 
 def _manager(ctx: click.Context) -> bool:

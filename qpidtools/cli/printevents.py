@@ -20,11 +20,10 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from qpidtools.address import mask, parse_address
 from qpidtools.cli.common import (
     CONTEXT_SETTINGS,
     LOGIN_AND_TLS_OPTIONS,
@@ -37,16 +36,11 @@ from qpidtools.cli.common import (
 )
 from qpidtools.cli.completion import fixed
 from qpidtools.errors import QpidToolsError
-from qpidtools.events import (
-    KNOWN_CLASSES,
-    SEVERITIES,
-    BrokerNotice,
-    Event,
-    EventStream,
-    Source,
-    matches,
-)
-from qpidtools.transport import ConnectionSettings
+from qpidtools.event_names import KNOWN_CLASSES, SEVERITIES
+
+if TYPE_CHECKING:
+    from qpidtools.events import BrokerNotice, Event, EventStream
+    from qpidtools.transport import ConnectionSettings
 
 PROG = "qpid-printevents"
 HEARTBEAT_S = 5.0  # --heartbeats: the idle timeout asked for, so a vanished broker is noticed
@@ -116,6 +110,9 @@ def cli(
     With no BROKER, connects to localhost:5672. Runs until interrupted (Ctrl-C exits 0),
     or until --count or --timeout ends it.
     """
+    from qpidtools.address import mask, parse_address
+    from qpidtools.events import EventStream, Source, matches
+
     settings = invocation(ctx).settings
     sources = [Source(settings, _default_name(settings))] if not brokers else [
         Source(settings.for_address(parse_address(text)), mask(text)) for text in brokers
@@ -144,6 +141,8 @@ def _follow(
     wanted: Callable[[Event], bool],
 ) -> None:
     """Print until ``count`` wanted events were seen; raise NoEvent after ``idle_timeout``."""
+    from qpidtools.events import Event
+
     seen, last = 0, time.monotonic()
     while count is None or seen < count:
         wait = None if idle_timeout is None else max(last + idle_timeout - time.monotonic(), 0)
@@ -168,6 +167,7 @@ def _default_name(settings: ConnectionSettings) -> str:
 
 
 def _printer(json_output: bool) -> Callable[[Event | BrokerNotice], None]:
+    from qpidtools.events import Event
     from qpidtools.render.events import classic_line, json_line, notice_line
 
     def show(item: Event | BrokerNotice) -> None:

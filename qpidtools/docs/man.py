@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import click
 
 from qpidtools import __version__
+from qpidtools.cli.help import context, subcommands
 from qpidtools.profiles import PROFILE_KEYS
 
 
@@ -28,6 +29,7 @@ class Page:
     examples: tuple[tuple[str, str], ...]  # (what it does, command line)
     failure: str  # what exit status 1 means for this tool
     see_also: tuple[str, ...]
+    more_statuses: tuple[tuple[int, str], ...] = ()  # exit statuses of this tool only
     success: str = "Success."
     interrupted: str | None = "Interrupted (Ctrl-C)."  # exit status 130, if the tool has it
 
@@ -72,10 +74,19 @@ PAGES: dict[str, Page] = {
                 "Use the broker, user and CA of profile prod, password from a file:",
                 "qpid-config --profile prod --password-file ~/.prod-password queues",
             ),
+            (
+                "Save the configuration of broker mq1 to a file:",
+                "qpid-config -b mq1 export -o mq.yaml",
+            ),
+            (
+                "Show what applying it to broker mq2 would change (exit status 3 if anything):",
+                "qpid-config -b mq2 apply mq.yaml --dry-run",
+            ),
         ),
         failure="the broker could not be reached, did not answer in time, or refused the "
         "request; or nothing matched the names given",
         see_also=("qpid-ha(1)", "qpidd(1)"),
+        more_statuses=((3, "apply --dry-run found changes to make."),),
     ),
     "qpid-ha": Page(
         summary="inspect and control high availability on qpidd brokers",
@@ -100,7 +111,8 @@ PAGES: dict[str, Page] = {
             ("Show the HA settings of a broker:", "qpid-ha query -b backup1"),
         ),
         failure="the broker could not be reached, did not answer in time, or refused the "
-        "request; or its status did not match --expect",
+        "request; or its status did not match --expect; or promote found another member "
+        "that is primary",
         see_also=("qpid-config(1)", "qpidd(1)"),
     ),
     "qpid-printevents": Page(
@@ -138,6 +150,52 @@ PAGES: dict[str, Page] = {
         see_also=("qpid-config(1)", "qpid-ha(1)", "qpidd(1)"),
         success="Stopped with Ctrl-C, or --count events were printed.",
         interrupted=None,
+    ),
+    "qpid-stat": Page(
+        summary="show statistics of a qpidd broker, once, live or as OpenMetrics",
+        description=(
+            "qpid-stat shows the statistics of an Apache Qpid C++ broker (qpidd): the broker "
+            "summary and broker-wide counters (-g), connections (-c), exchanges (-e), queues "
+            "(-q, or one queue with -q QUEUE), subscriptions with their connection (-u), "
+            "memory (-m) and ACL statistics (--acl). In a pipe it prints the classic "
+            "qpid-stat text. --watch redraws the view every few seconds with rates per "
+            "second, timed by the broker's clock; --openmetrics prints the broker, queue and "
+            "exchange statistics for Prometheus.",
+            *_SHARED_DESCRIPTION,
+        ),
+        examples=(
+            ("Show the queues, deepest first, ten at most:", "qpid-stat -q -S msg -L 10"),
+            ("Show one queue in detail:", "qpid-stat -q orders"),
+            ("Watch the exchanges with rates, every 5 seconds:", "qpid-stat -e --watch 5"),
+            ("Subscriptions with their connections as JSON:", "qpid-stat -u --json"),
+            (
+                "Write metrics for node_exporter's textfile collector:",
+                "qpid-stat -b mq1 --openmetrics",
+            ),
+        ),
+        failure="the broker could not be reached, did not answer in time, or refused the request",
+        see_also=("qpid-queue-stats(1)", "qpid-config(1)", "qpidd(1)"),
+    ),
+    "qpid-queue-stats": Page(
+        summary="print queue enqueue and dequeue rates as they change",
+        description=(
+            "qpid-queue-stats lists the queues of an Apache Qpid C++ broker (qpidd) every "
+            "--interval seconds and prints a row for each queue whose statistics changed "
+            "since the previous sample: seconds between the samples, depth, and enqueue and "
+            "dequeue rates per second. A queue's first sample is only a baseline; idle "
+            "queues never print. It runs until Ctrl-C or --count samples.",
+            *_SHARED_DESCRIPTION,
+        ),
+        examples=(
+            ("Watch every queue of the local broker:", "qpid-queue-stats"),
+            (
+                "Only queues whose name starts with orders or audit, every 2 seconds:",
+                "qpid-queue-stats -a mq1 -f 'orders,audit' --interval 2",
+            ),
+            ("One JSON line per row, for a script:", "qpid-queue-stats --json --count 6"),
+        ),
+        failure="the command could not start (an unreachable broker is retried, not fatal)",
+        see_also=("qpid-stat(1)", "qpidd(1)"),
     ),
 }
 
@@ -238,29 +296,6 @@ def _tagged(tag: str, body: str) -> list[str]:
 # -- the page --------------------------------------------------------------------------------
 
 
-def subcommands(ctx: click.Context) -> Iterator[click.Context]:
-    """Every command below ``ctx``, depth first, in the order ``--help`` lists them."""
-    group = ctx.command
-    if not isinstance(group, click.Group):
-        return
-    for name in group.list_commands(ctx):
-        command = group.get_command(ctx, name)
-        if command is None or command.hidden:
-            continue
-        sub_ctx = context(command, name, ctx)
-        yield sub_ctx
-        yield from subcommands(sub_ctx)
-
-
-def context(command: click.Command, name: str, parent: click.Context | None) -> click.Context:
-    """A context as Click makes one to run ``command``, help option names included.
-
-    Click caches each command's help option from the first context it sees: one made
-    without the tool's settings would leave ``-h`` out of every later help and page.
-    """
-    return click.Context(command, info_name=name, parent=parent, **command.context_settings)
-
-
 def _usage(ctx: click.Context) -> str:
     pieces = " ".join(ctx.command.collect_usage_pieces(ctx))
     return f"\\fB{roff(ctx.command_path, hyphens=True)}\\fR {_styled(pieces)}"
@@ -331,6 +366,7 @@ def render_man_page(prog: str, command: click.Command) -> str:
         *_tagged("\\fB0\\fR", page.success),
         *_tagged("\\fB1\\fR", page.failure[0].upper() + page.failure[1:] + "."),
         *_tagged("\\fB2\\fR", "Usage error: the command line or the configuration is wrong."),
+        *(line for code, text in page.more_statuses for line in _tagged(f"\\fB{code}\\fR", text)),
         *(_tagged("\\fB130\\fR", page.interrupted) if page.interrupted else []),
         ".SH ENVIRONMENT",
     ]

@@ -5,7 +5,7 @@ Rich is imported only when a terminal is really going to be drawn on.
 
 from __future__ import annotations
 
-import json
+import re
 import sys
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -31,19 +31,40 @@ def mode_for(invocation: Invocation) -> Mode:
 
 
 def console(invocation: Invocation) -> Console:
-    from rich.console import Console
+    """The Console every Rich renderer draws with: see :mod:`qpidtools.render.terminal`."""
+    from qpidtools.render.terminal import TerminalConsole
 
     # no_color alone still draws bold and dim; without a colour system nothing is styled
     plain = invocation.no_color
-    return Console(no_color=plain, color_system=None if plain else "auto", highlight=False)
+    return TerminalConsole(no_color=plain, color_system=None if plain else "auto")
+
+
+#: C0 and C1 control characters and DEL: what a terminal may take as a command.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters written as escapes (``\\x1b``, ``\\n``), for people.
+
+    Used wherever a name from the broker reaches a terminal: Rich output and error lines.
+    The plain text in a pipe keeps names as they are (scripts compare them byte for byte),
+    and JSON escapes them itself.
+    """
+    return _CONTROL.sub(lambda match: match[0].encode("unicode_escape").decode(), text)
 
 
 def print_json(document: Any) -> None:
     """One JSON document on stdout; numbers stay numbers and booleans booleans."""
+    import json  # only --json needs it: not on every start-up
+
     click.echo(json.dumps(document, indent=2, default=str))
 
 
 def print_lines(lines: list[str]) -> None:
-    """Classic text: written as one block so a 10,000-row listing is one write."""
+    """Classic text: written as one block so a 10,000-row listing is one write.
+
+    Names go out as they are, as the classic tools wrote them: ``color=True`` stops Click
+    from deleting what looks like ANSI escape sequences from a name in a pipe.
+    """
     if lines:
-        click.echo("\n".join(lines))
+        click.echo("\n".join(lines), color=True)

@@ -141,14 +141,17 @@ def _query_rich(survey: Survey) -> RenderableType:
     from rich.console import Group
     from rich.panel import Panel
 
+    from qpidtools.render.terminal import text
+
     panels = []
     for address, found in survey.entries:
+        title = text(address)  # a Panel reads a str title as markup
         if isinstance(found, QpidToolsError):
             panels.append(
-                Panel(_styled(found), title=address, title_align="left", border_style=ERROR_STYLE)
+                Panel(_styled(found), title=title, title_align="left", border_style=ERROR_STYLE)
             )
         else:
-            panels.append(Panel(_query_grid(found), title=address, title_align="left"))
+            panels.append(Panel(_query_grid(found), title=title, title_align="left"))
     return Group(*panels)
 
 
@@ -176,14 +179,14 @@ def _query_grid(ha: HaBroker) -> RenderableType:
 
 
 def _styled(found: HaBroker | QpidToolsError) -> RenderableType:
-    from rich.text import Text
+    from qpidtools.render.terminal import text
 
     if isinstance(found, QpidToolsError):
-        return Text(str(found), style=ERROR_STYLE)
+        return text(found, ERROR_STYLE)
     return _styled_status(found.status)
 
 
 def _styled_status(status: str) -> RenderableType:
-    from rich.text import Text
+    from qpidtools.render.terminal import text
 
-    return Text(status, style=STATUS_STYLES.get(status, ""))
+    return text(status, STATUS_STYLES.get(status, ""))

@@ -7,6 +7,7 @@ import signal
 import threading
 
 from qpidtools.testing.cluster import DoubleCluster
+from qpidtools.testing.model import DEFAULT_LOG_LEVEL
 from qpidtools.testing.server import BrokerDouble, TlsFiles
 
 DESCRIPTION = """\
@@ -41,6 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--tls-client-ca", metavar="PEM", help="require client certificates signed by this CA"
     )
+    parser.add_argument(
+        "--log-enable",
+        metavar="LEVEL",
+        default=DEFAULT_LOG_LEVEL,
+        help=f"the log level 'qpid-config log' reports at start, as qpidd's option "
+        f"(default: qpidd's {DEFAULT_LOG_LEVEL})",
+    )
     args = parser.parse_args(argv)
     if (args.tls_key or args.tls_client_ca) and not args.tls_cert:
         parser.error("--tls-key and --tls-client-ca need --tls-cert")
@@ -52,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if args.cluster:
-        with DoubleCluster(args.cluster) as cluster:
+        with DoubleCluster(args.cluster, log_level=args.log_enable) as cluster:
             for member in cluster.members:
                 print(f"cluster member listening on {member.address}")
             print(f"brokers URL: {cluster.brokers_url}")
@@ -64,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             ha=None if args.no_ha else "standalone",
             port=args.port,
             tls=tls,
+            log_level=args.log_enable,
         ) as double:
             print(f"broker double listening on {double.url if tls else double.address}")
             print("Ctrl-C to stop", flush=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from proton import Data, Described, int32, symbol, ubyte, uint, ulong, ushort
 
-from qpidtools.testing import errors
+from qpidtools.testing import connections, errors
 from qpidtools.testing.errors import QmfError
 from qpidtools.testing.ha import STATUS_CODES, HaBroker
 from qpidtools.testing.model import (
@@ -459,62 +459,22 @@ class Agent:
         return ref(f"org.apache.qpid.broker:session:{session.name}", self.state.epoch)
 
     def connection_objects(self) -> list[QmfObject]:
+        """Client connections, their sessions and AMQP 1.0 links (see `connections`)."""
         found = []
-        epoch = self.state.epoch
+        epoch, vhost = self.state.epoch, ref(VHOST_NAME)
         for conn in self.state.connections.values():
             conn_name = f"org.apache.qpid.broker:connection:{conn.address}"
-            values = {
-                "SystemConnection": False,
-                "address": conn.address.encode(),
-                "authIdentity": b"anonymous",
-                "bytesFromClient": ulong(0),
-                "bytesToClient": ulong(0),
-                "closing": False,
-                "federationLink": False,
-                "framesFromClient": ulong(0),
-                "framesToClient": ulong(0),
-                "incoming": True,
-                "msgsFromClient": ulong(conn.messages_in),
-                "msgsToClient": ulong(conn.messages_out),
-                "protocol": b"AMQP 1.0",
-                "remoteProperties": {"container-id": conn.container_id.encode()},
-                "saslMechanism": conn.mechanism.encode(),
-                "saslSsf": ushort(0),
-                "shadow": False,
-                "userProxyAuth": False,
-                "vhostRef": ref(VHOST_NAME),
-            }
+            values = connections.connection_values(conn, vhost)
             found.append(QmfObject("connection", conn_name, conn.created, values, epoch))
             for session in conn.sessions:
-                values = {
-                    "TxnCommits": ulong(0),
-                    "TxnCount": uint(0),
-                    "TxnRejects": ulong(0),
-                    "TxnStarts": ulong(0),
-                    "attached": True,
-                    "channelId": ushort(0),
-                    "clientCredit": uint(0),
-                    "connectionRef": ref(conn_name, epoch),
-                    "detachedLifespan": uint(0),
-                    "framesOutstanding": uint(0),
-                    "fullName": session.name.encode(),
-                    "name": session.name.encode(),
-                    "unackedMessages": ulong(0),
-                    "vhostRef": ref(VHOST_NAME),
-                }
+                values = connections.session_values(session, ref(conn_name, epoch), vhost)
                 name = f"org.apache.qpid.broker:session:{session.name}"
                 found.append(QmfObject("session", name, session.created, values, epoch))
             for endpoint in conn.endpoints:
                 class_name = "incoming" if endpoint.incoming else "outgoing"
-                values = {
-                    "containerid": conn.container_id.encode(),
-                    "domain": b"",
-                    "name": endpoint.name.encode(),
-                    "sessionRef": self.session_ref(endpoint.session),
-                    "source": endpoint.source.encode(),
-                    "target": endpoint.target.encode(),
-                    "transfers": ulong(endpoint.transfers),
-                }
+                values = connections.endpoint_values(
+                    conn, endpoint, self.session_ref(endpoint.session)
+                )
                 name = f"org.apache.qpid.broker:{class_name}:{conn.container_id},{endpoint.name}"
                 found.append(QmfObject(class_name, name, endpoint.created, values, epoch))
         return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qpidtools.testing.ha import Cluster
-from qpidtools.testing.model import LOCK
+from qpidtools.testing.model import DEFAULT_LOG_LEVEL, LOCK
 from qpidtools.testing.server import BrokerDouble, StopsOnExit
 
 
@@ -17,13 +17,21 @@ class DoubleCluster(StopsOnExit):
     listing it as active until someone promotes a new primary. `restart(i)` brings a stopped
     member back on its port as a new backup (same system id, next agent epoch).
 
+    `log_level` is each member's log level at start (qpidd's default `notice+`).
+
     Attributes: `members` (list of BrokerDouble), `brokers_url`
     ("amqp:tcp:127.0.0.1:P1,tcp:127.0.0.1:P2,..."), `addresses`.
     """
 
     def __init__(
-        self, size: int = 3, recovery_s: float = 0.5, catchup_s: float | None = None
+        self,
+        size: int = 3,
+        recovery_s: float = 0.5,
+        catchup_s: float | None = None,
+        *,
+        log_level: str = DEFAULT_LOG_LEVEL,
     ) -> None:
+        self.log_level = log_level
         self.cluster = Cluster(recovery_s, recovery_s if catchup_s is None else catchup_s)
         ports = [BrokerDouble.free_port() for _ in range(size)]
         self.brokers_url = "amqp:" + ",".join(f"tcp:127.0.0.1:{port}" for port in ports)
@@ -36,6 +44,7 @@ class DoubleCluster(StopsOnExit):
             brokers_url=self.brokers_url,
             system_id=previous.state.system_id if previous else None,
             epoch=previous.state.epoch + 1 if previous else 1,
+            log_level=self.log_level,
         )
 
     @property

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from proton import Message
+
 from qpidtools.testing import errors, thresholds
 from qpidtools.testing.errors import QmfError
 
@@ -66,6 +68,7 @@ EXCHANGE_COUNTERS = (
 
 EXCHANGE_TYPES = ("direct", "fanout", "topic", "headers")
 # (name, type, durable, carries `qpid.replicate: none` when the HA module is active)
+FAILOVER_EXCHANGE = "amq.failover"
 BUILTIN_EXCHANGES = (
     ("", "direct", False, True),
     ("amq.direct", "direct", True, True),
@@ -248,6 +251,22 @@ class ClientConnection:
     endpoints: list[Endpoint] = field(default_factory=list)
     messages_in: int = 0
     messages_out: int = 0
+    properties: dict[str, Any] = field(default_factory=dict)  # the client's open properties
+
+
+def persistent(queue: Queue, bodies: list[bytes], counted: str) -> dict[str, int]:
+    """``msgPersist<counted>``/``bytePersist<counted>``: the durable messages (header flag) of
+    a durable queue, the ones qpidd's store keeps. Only durable queues decode their messages."""
+    if not queue.durable:
+        return {}
+    kept = [body for body in bodies if durable_message(body)]
+    return {f"msgPersist{counted}": len(kept), f"bytePersist{counted}": sum(map(len, kept))}
+
+
+def durable_message(body: bytes) -> bool:
+    message = Message()
+    message.decode(body)
+    return bool(message.durable)
 
 
 def split_binding_name(name: str) -> tuple[str, str, str]:
@@ -312,18 +331,28 @@ def headers_match(arguments: dict[str, Any], headers: dict[str, Any]) -> bool:
     return any(hits) if arguments.get("x-match") == "any" else all(hits)
 
 
+#: What qpidd started without ``--log-enable`` reports as its log level.
+DEFAULT_LOG_LEVEL = "notice+"
+
+
 class BrokerState:
     """Everything one double knows. Call its methods with `LOCK` held."""
 
     def __init__(
-        self, port: int, *, ha_enabled: bool, system_id: uuid.UUID, epoch: int = 1
+        self,
+        port: int,
+        *,
+        ha_enabled: bool,
+        system_id: uuid.UUID,
+        epoch: int = 1,
+        log_level: str = DEFAULT_LOG_LEVEL,
     ) -> None:
         self.port = port
         self.system_id = system_id
         self.epoch = epoch
         self.started = now_ns()
         self.agent_name = f"apache.org:qpidd:{uuid.uuid4()}"
-        self.log_level = "info+"
+        self.log_level = log_level
         self.timestamp_receive = False
         self.log_hires = False
         self.stats: Counter[str] = Counter()
@@ -353,6 +382,8 @@ class BrokerState:
         # Queues redirected by the broker method queueRedirect: source -> target.
         self.redirects: dict[str, str] = {}
         for name, type_, durable, replicate_none in BUILTIN_EXCHANGES:
+            if name == FAILOVER_EXCHANGE and not ha_enabled:
+                continue  # the HA module adds it: broker P lists 8 exchanges (qpid-stat-e-no-ha)
             arguments = {"qpid.replicate": "none"} if ha_enabled and replicate_none else {}
             self.exchanges[name] = Exchange(name, type_, durable, arguments)
 
@@ -386,17 +417,37 @@ class BrokerState:
     def enqueue(self, queue: Queue, body: bytes) -> None:
         queue.messages.append(body)
         size = len(body)
-        self.bump(
-            queue,
-            {"msgDepth": 1, "byteDepth": size, "msgTotalEnqueues": 1, "byteTotalEnqueues": size},
-        )
+        counts = {
+            "msgDepth": 1,
+            "byteDepth": size,
+            "msgTotalEnqueues": 1,
+            "byteTotalEnqueues": size,
+        }
+        self.bump(queue, {**counts, **persistent(queue, [body], "Enqueues")})
         thresholds.check(queue, self.event)
+        self.discard_ring_overflow(queue)
         for state, name in queue.replicas:
             replica = state.queues.get(name)
             if replica is not None:
                 state.enqueue(replica, body)
                 if replica.consumers:
                     state.wake()
+
+    def discard_ring_overflow(self, queue: Queue) -> None:
+        """A ring queue beyond its ``qpid.max_count`` drops its oldest messages (captures 300:
+        8 sent to a ring of 5 give depth 5, 3 dequeues, ``discardsRing`` 3, no acquires)."""
+        limit = queue.arguments.get("qpid.max_count")
+        if queue.arguments.get("qpid.policy_type") != "ring" or not limit:
+            return
+        while queue.depth > int(limit):
+            body = queue.messages.popleft()
+            size = len(body)
+            self.bump(
+                queue,
+                {"msgDepth": -1, "byteDepth": -size, "msgTotalDequeues": 1,
+                 "byteTotalDequeues": size, "discardsRing": 1,
+                 **persistent(queue, [body], "Dequeues")},
+            )  # fmt: skip
 
     def remove(self, queue: Queue, count: int, counter: str | None = None) -> list[bytes]:
         """Take up to `count` messages off the front (0 means all), counting them as dequeued."""
@@ -413,6 +464,7 @@ class BrokerState:
             "msgTotalDequeues": len(taken),
             "byteTotalDequeues": size,
             "acquires": len(taken),
+            **persistent(queue, taken, "Dequeues"),
         }
         if counter:
             counts[counter] = len(taken)

@@ -11,7 +11,9 @@ Where the broker comes from, first match wins:
 Fixtures (function scoped, fresh state per test): `broker` (queue replication enabled, like
 `--ha-queue-replication yes`), `broker_no_ha` (no HA module), `broker_pair` (two brokers A and B
 with queue replication), `ha_cluster` (three members of an HA cluster, nothing promoted).
-Each broker object has `address` ("host:port"), `kind` and `is_real`. Tests marked
+Each broker object has `address` ("host:port"), `kind` and `is_real`. Every qpidd a test starts
+gets its own port and its own data directory under the test's `tmp_path` (qpidd locks its data
+directory: two brokers sharing one would stop the second at start-up). Tests marked
 `@pytest.mark.real_broker` are skipped when only the double is available.
 """
 
@@ -22,6 +24,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -65,6 +68,7 @@ class RealBroker:
     address: str
     kind: str
     stop_action: Any = field(repr=False)
+    data_dir: Path
     is_real: bool = True
 
     @property
@@ -89,6 +93,16 @@ class RealCluster:
 
 def free_port() -> int:
     return BrokerDouble.free_port()
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` different loopback ports nobody listens on, for brokers that must know each
+    other's ports before any of them starts (all probes stay open until all are chosen)."""
+    with ExitStack() as stack:
+        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
 
 
 def wait_for_port(port: int, alive: Any) -> None:
@@ -144,12 +158,14 @@ def qpidd_binary() -> str | None:
 
 
 @contextmanager
-def real_broker(
-    options: list[str], data_dir: Path, port: int | None = None
-) -> Iterator[RealBroker]:
-    """Start qpidd (process or container) with the given options on a free port."""
+def real_broker(options: list[str], workdir: Path, port: int | None = None) -> Iterator[RealBroker]:
+    """Start qpidd (process or container) with the given options on a free port.
+
+    Its data directory (with its log) is a new directory under ``workdir``, never shared.
+    """
     port = port or free_port()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    workdir.mkdir(parents=True, exist_ok=True)
+    data_dir = Path(tempfile.mkdtemp(prefix=f"qpidd-{port}-", dir=workdir))
     arguments = qpidd_arguments(port, data_dir, options)
     if broker_source() == "container":
         from testcontainers.core.container import DockerContainer
@@ -162,7 +178,7 @@ def real_broker(
         container.start()
         try:
             wait_for_port(port, lambda: True)
-            yield RealBroker(f"127.0.0.1:{port}", "container", container.stop)
+            yield RealBroker(f"127.0.0.1:{port}", "container", container.stop, data_dir)
         finally:
             container.stop()
         return
@@ -172,7 +188,7 @@ def real_broker(
         process = subprocess.Popen([binary, *arguments], stdout=output, stderr=subprocess.STDOUT)
     try:
         wait_for_port(port, lambda: process.poll() is None)
-        yield RealBroker(f"127.0.0.1:{port}", "qpidd", lambda: stop_process(process))
+        yield RealBroker(f"127.0.0.1:{port}", "qpidd", lambda: stop_process(process), data_dir)
     finally:
         stop_process(process)
 
@@ -202,7 +218,7 @@ def broker(tmp_path: Path) -> Iterator[BrokerHandle]:
         with BrokerDouble(ha="standalone") as double:
             yield double
     else:
-        with real_broker(HA_OPTIONS, tmp_path / "qpidd") as started:
+        with real_broker(HA_OPTIONS, tmp_path) as started:
             yield started
 
 
@@ -216,7 +232,7 @@ def broker_no_ha(tmp_path: Path) -> Iterator[BrokerHandle]:
         with BrokerDouble(ha=None) as double:
             yield double
     else:
-        with real_broker([], tmp_path / "qpidd") as started:
+        with real_broker([], tmp_path) as started:
             yield started
 
 
@@ -231,8 +247,8 @@ def broker_pair(tmp_path: Path) -> Iterator[tuple[BrokerHandle, BrokerHandle]]:
             a: BrokerHandle = stack.enter_context(BrokerDouble())
             b: BrokerHandle = stack.enter_context(BrokerDouble())
         else:
-            a = stack.enter_context(real_broker(HA_OPTIONS, tmp_path / "A"))
-            b = stack.enter_context(real_broker(HA_OPTIONS, tmp_path / "B"))
+            a = stack.enter_context(real_broker(HA_OPTIONS, tmp_path))
+            b = stack.enter_context(real_broker(HA_OPTIONS, tmp_path))
         yield a, b
 
 
@@ -243,12 +259,9 @@ def ha_cluster(tmp_path: Path) -> Iterator[DoubleCluster | RealCluster]:
         with DoubleCluster(3, recovery_s=0.2) as cluster:
             yield cluster
         return
-    ports = [free_port() for _ in range(3)]
+    ports = free_ports(3)
     url = "amqp:" + ",".join(f"tcp:127.0.0.1:{port}" for port in ports)
     options = ["--ha-cluster", "yes", "--ha-brokers-url", url, "--ha-public-url", url]
     with ExitStack() as stack:
-        members = [
-            stack.enter_context(real_broker(options, tmp_path / f"C{n}", port))
-            for n, port in enumerate(ports, 1)
-        ]
+        members = [stack.enter_context(real_broker(options, tmp_path, port)) for port in ports]
         yield RealCluster(members, url)

@@ -36,8 +36,15 @@ from proton.reactor import ApplicationEvent, Container, EventInjector
 from qpidtools.testing import agent as qmf
 from qpidtools.testing import events, model
 from qpidtools.testing.agent import Agent, Request
+from qpidtools.testing.connections import remote_properties
 from qpidtools.testing.ha import DOUBLES, Cluster, HaBroker
-from qpidtools.testing.model import LOCK, BrokerState, ClientConnection, Queue
+from qpidtools.testing.model import (
+    DEFAULT_LOG_LEVEL,
+    LOCK,
+    BrokerState,
+    ClientConnection,
+    Queue,
+)
 
 log = logging.getLogger(__name__)
 QMF_NODE = "qmf.default.direct"
@@ -152,7 +159,12 @@ class _Server(Handler):
                 return
             peer: Url = required(conn.url)
             address = f"qpid.127.0.0.1:{self.double.port}-{peer.host}:{peer.port}"
-            client = ClientConnection(address, conn.remote_container or "", "ANONYMOUS")
+            client = ClientConnection(
+                address,
+                conn.remote_container or "",
+                "ANONYMOUS",
+                properties=remote_properties(conn.remote_properties),
+            )
             self.connections[conn] = self.state.connections[address] = client
             events.client_connected(self.state, client)
         conn.container = str(uuid.uuid4())
@@ -422,6 +434,9 @@ class BrokerDouble(StopsOnExit):
     TLS qpidd (the recorded brokers had no SSL listener), so this is tested against the double
     only.
 
+    `log_level` is what ``qpid-config log`` reports until someone sets it: qpidd's default
+    ``notice+`` unless given, like ``qpidd --log-enable LEVEL``.
+
     Attributes: `address` ("127.0.0.1:PORT"), `url` ("amqps://127.0.0.1:PORT" with `tls`,
     else "amqp://..."), `port`, `state` (the broker model, guarded by
     `qpidtools.testing.model.LOCK`), `ha` (the habroker model or None), `kind` ("double") and
@@ -441,6 +456,7 @@ class BrokerDouble(StopsOnExit):
         system_id: uuid.UUID | None = None,
         epoch: int = 1,
         tls: TlsFiles | None = None,
+        log_level: str = DEFAULT_LOG_LEVEL,
     ) -> None:
         self.container = Container()
         domain = None if tls is None else tls.server_domain()
@@ -455,6 +471,7 @@ class BrokerDouble(StopsOnExit):
             ha_enabled=ha is not None or cluster is not None,
             system_id=system_id or uuid.uuid4(),
             epoch=epoch,
+            log_level=log_level,
         )
         self.ha: HaBroker | None = None
         with LOCK:
