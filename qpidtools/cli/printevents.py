@@ -120,7 +120,7 @@ def cli(
     show = _printer(json_output)
     heartbeat = HEARTBEAT_S if heartbeats else None
     # The classic text shows the tool's own subscription; scripts must not see it as an event.
-    show_own = not (json_output or classes or severities or count)
+    show_own = not (json_output or classes or severities or count or idle_timeout)
 
     def wanted(event: Event) -> bool:
         return (show_own or not event.own) and matches(event, classes, severities)
