@@ -22,7 +22,7 @@ if TYPE_CHECKING:
         UsageError,
     )
     from qpidtools.events import Event, subscribe
-    from qpidtools.model import Binding, BrokerInfo, Exchange, HaBroker, Queue
+    from qpidtools.model import Binding, Bridge, BrokerInfo, Exchange, HaBroker, Link, Queue
     from qpidtools.monitoring import (
         AclStatistics,
         Connection,
@@ -52,6 +52,8 @@ _MODULES = {
     "Exchange": "qpidtools.model",
     "HaBroker": "qpidtools.model",
     "Queue": "qpidtools.model",
+    "Link": "qpidtools.model",
+    "Bridge": "qpidtools.model",
     "ConnectionSettings": "qpidtools.transport",
     "Event": "qpidtools.events",
     "subscribe": "qpidtools.events",
@@ -78,6 +80,7 @@ __all__ = [
     "Subscription",
     "rates",
     "Binding",
+    "Bridge",
     "Broker",
     "BrokerAddress",
     "BrokerError",
@@ -89,6 +92,7 @@ __all__ = [
     "Exchange",
     "HaBroker",
     "HaNotLoadedError",
+    "Link",
     "Queue",
     "QpidToolsError",
     "UsageError",

@@ -21,6 +21,7 @@ from qpidtools.errors import (
     UsageError,
     ValidationError,
 )
+from qpidtools.federation import Federation
 from qpidtools.model import Binding, BrokerInfo, Exchange, HaBroker, Queue
 from qpidtools.monitoring import (
     AclStatistics,
@@ -53,8 +54,11 @@ def binding_name(exchange: str, queue: str, key: str = "") -> str:
     return f"{exchange}/{queue}/{key}"
 
 
-class Broker:
-    """One broker, reached over one connection, with typed queries and management methods."""
+class Broker(Federation):
+    """One broker, reached over one connection, with typed queries and management methods.
+
+    Links and bridges (federation) are the methods of :class:`~qpidtools.federation.Federation`.
+    """
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection

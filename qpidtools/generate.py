@@ -28,18 +28,21 @@ SHELLS: dict[str, type[ShellComplete]] = {
 }
 
 
-PROGRAMS = ("qpid-config", "qpid-ha", "qpid-stat", "qpid-queue-stats", "qpid-printevents")
+PROGRAMS = (
+    "qpid-config", "qpid-ha", "qpid-stat", "qpid-queue-stats", "qpid-route", "qpid-printevents",
+)  # fmt: skip
 
 
 def tools() -> dict[str, click.Command]:
     """The command-line tools by program name (imported when needed: they change often)."""
-    from qpidtools.cli import config, ha, printevents, queue_stats, stat
+    from qpidtools.cli import config, ha, printevents, queue_stats, route, stat
 
     return {
         "qpid-config": config.cli,
         "qpid-ha": ha.cli,
         "qpid-stat": stat.cli,
         "qpid-queue-stats": queue_stats.cli,
+        "qpid-route": route.cli,
         "qpid-printevents": printevents.cli,
     }
 

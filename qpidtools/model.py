@@ -256,3 +256,92 @@ class BrokerInfo:
             max_connections=int(values.get("maxConns", 0)),
             statistics=_statistics(values, BROKER_STATISTICS),
         )
+
+
+#: Link states qpidd reports; a Failed link (refused login) is never retried.
+LINK_STATES = ("Waiting", "Connecting", "Operational", "Failed", "Closed", "Passive")
+
+
+@dataclass(frozen=True)
+class Link:
+    """An inter-broker link: this broker's connection to another broker (QMF class ``link``)."""
+
+    name: str
+    host: str
+    port: int
+    transport: str = "tcp"
+    durable: bool = False
+    state: str = ""
+    last_error: str = ""
+    connected: bool = False  # the link has a connection now (its connectionRef is set)
+
+    @property
+    def address(self) -> str:
+        """``host:port`` of the broker the link goes to."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    @classmethod
+    def from_qmf(cls, obj: QmfObject) -> Link:
+        values = obj.values
+        return cls(
+            name=str(values.get("name", obj.key)),
+            host=str(values.get("host", "")),
+            port=int(values.get("port", 0)),
+            transport=str(values.get("transport", "tcp")),
+            durable=bool(values.get("durable")),
+            state=str(values.get("state", "")),
+            last_error=str(values.get("lastError", "")),
+            connected=bool(reference_key(values.get("connectionRef"))),
+        )
+
+
+@dataclass(frozen=True)
+class Bridge:
+    """A route over a link (QMF class ``bridge``): messages from ``src`` on one broker to the
+    exchange ``dest`` on the other. The source is the link's far end unless ``src_is_local``
+    (a push route); it is a queue if ``src_is_queue``, else an exchange bound with ``key``, or
+    with the keys bound at the destination for a ``dynamic`` route."""
+
+    name: str
+    link: str
+    src: str
+    dest: str
+    key: str = ""
+    tag: str = ""
+    excludes: str = ""
+    src_is_queue: bool = False
+    src_is_local: bool = False
+    dynamic: bool = False
+    durable: bool = False
+    sync: int = 0
+    credit: int = 0
+    channel_id: int = 0
+    object_name: str = ""
+
+    @property
+    def kind(self) -> str:
+        """``dynamic``, ``queue`` or ``exchange`` (a static route)."""
+        return "dynamic" if self.dynamic else "queue" if self.src_is_queue else "exchange"
+
+    @classmethod
+    def from_qmf(cls, obj: QmfObject) -> Bridge:
+        values = obj.values
+        link = values.get("linkRef")
+        return cls(
+            name=str(values.get("name", "")),
+            link=reference_key(link) or "",
+            src=str(values.get("src", "")),
+            dest=str(values.get("dest", "")),
+            key=str(values.get("key", "")),
+            tag=str(values.get("tag", "")),
+            excludes=str(values.get("excludes", "")),
+            src_is_queue=bool(values.get("srcIsQueue")),
+            src_is_local=bool(values.get("srcIsLocal")),
+            dynamic=bool(values.get("dynamic")),
+            durable=bool(values.get("durable")),
+            sync=int(values.get("sync", 0)),
+            credit=int(values.get("credit", 0)),
+            channel_id=int(values.get("channelId", 0)),
+            object_name=obj.object_name,
+        )

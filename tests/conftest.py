@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import pytest
 
-from qpidtools.cli import config, ha
+from qpidtools.cli import config, ha, route
 from qpidtools.cli.common import run
 from qpidtools.testing import BrokerDouble
 
@@ -49,6 +49,12 @@ def qpid_config(capsys: pytest.CaptureFixture[str]) -> Tool:
 def qpid_ha(capsys: pytest.CaptureFixture[str]) -> Tool:
     """``qpid_ha("status", "-b", addr)`` runs qpid-ha and returns its Outcome."""
     return _tool(ha.cli, "qpid-ha", capsys)
+
+
+@pytest.fixture
+def qpid_route(capsys: pytest.CaptureFixture[str]) -> Tool:
+    """``qpid_route("link", "list", addr)`` runs qpid-route and returns its Outcome."""
+    return _tool(route.cli, "qpid-route", capsys)
 
 
 @pytest.fixture(autouse=True)

@@ -70,3 +70,13 @@ def test_log_level_is_qpidds_default_unless_given(qpid_config: Tool) -> None:
         with running(*args) as lines:
             address = lines[0].rsplit(" ", 1)[1]
             assert qpid_config("-b", address, "log").out == f"Log level: {level}\n"
+
+
+def test_doubles_of_one_process_federate(qpid_route: Tool, qpid_config: Tool) -> None:
+    with running("--federation", "2") as lines:
+        dest, src = (line.rsplit(" ", 1)[1] for line in lines[:2])
+        for address in (dest, src):
+            assert qpid_config("-b", address, "add", "exchange", "direct", "fed.x").code == 0
+        assert qpid_route("-v", "route", "add", dest, src, "fed.x", "k1").out.startswith(
+            "Link state is Operational\n"
+        )

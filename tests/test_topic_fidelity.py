@@ -38,8 +38,7 @@ from test_double_fidelity import (
 from topic_replay import TOPIC, Listener, settle
 from topic_replay import consume as take
 
-from qpidtools.testing import BrokerDouble, events, send_messages
-from qpidtools.testing.model import LOCK
+from qpidtools.testing import BrokerDouble, send_messages
 
 Hook = Callable[[Run], object]
 
@@ -50,14 +49,7 @@ NOT_REPLAYED = {
     ),
 }
 AMQP_0_10 = "an AMQP 0-10 client (qpid-send/qpid-receive) cannot run here"
-LINKS = (
-    "the double's links do not raise their events yet: its federation area should call "
-    "qpidtools.testing.events.link_* (test_link_event_helpers_give_the_recorded_messages)"
-)
 GAPS = {
-    ("320-events-broker-actions", 20, "events"): LINKS,
-    ("320-events-broker-actions", 21, "events"): LINKS,
-    ("320-events-broker-actions", 22, "events"): LINKS,
     ("322-events-binding-keys", 0, "printevents-key"): (
         "qpidd happened not to deliver this first listener's own queueDeclare to it (the "
         "README: 'can arrive on itself', 'sometimes missed'); the double always does"
@@ -300,31 +292,3 @@ def test_gaps_and_stand_ins_are_listed() -> None:
     assert {stem for stem, why in SPECIAL.items() if "test_topic_fidelity" in why} == set(
         TOPIC_CAPTURES
     )
-
-
-def test_link_event_helpers_give_the_recorded_messages(
-    run_of: Callable[[tuple[str, ...]], Run],
-) -> None:
-    """What the federation area has to call where 320's steps 20-22 show link events."""
-    stem = "320-events-broker-actions"
-    capture = load(QMF_CAPTURES / f"{stem}.json")
-    run = run_of(("A", "P"))
-    double, far = run.doubles["A"], run.doubles["P"]
-    listener = Listener(double.address, capture["listeners"]["events"])
-    run.stack.callback(listener.close)
-    settle(double, [listener], {0: 2})
-    listener.take()
-    roles = {str(port): role for role, port in run.actual_ports().items()}
-    raise_events = {
-        20: lambda: (events.link_exchange_declared(double.state, "ev-link"),
-                     events.link_up(double.state, "127.0.0.1", far.port)),
-        21: lambda: events.link_down(double.state, "127.0.0.1", far.port),
-        22: lambda: events.link_exchange_deleted(double.state, "ev-link"),
-    }  # fmt: skip
-    for index, action in raise_events.items():
-        wanted = capture["steps"][index]["messages"]["events"]
-        with LOCK:
-            action()
-        settle(double, [listener], {0: len(wanted)})
-        got = messages(listener.take(), roles)
-        assert got == messages(wanted, CAPTURED_ROLES), f"step {index}"

@@ -174,13 +174,22 @@ OUTPUT_OPTIONS: tuple[Decorator, ...] = (
 )
 
 
-def shared_options(*extra: Decorator, timeout_short: str | None = None) -> Decorator:
+def shared_options(
+    *extra: Decorator, timeout_short: str | None = None, verbose_help: str | None = None
+) -> Decorator:
     """Attach the connection and output options (and ``extra``) to a group or command.
 
-    ``timeout_short`` gives ``--timeout`` a short alias such as ``-t`` for one tool only.
+    ``timeout_short`` gives ``--timeout`` a short alias such as ``-t`` for one tool only;
+    ``verbose_help`` describes what ``-v`` adds for a tool whose classic ``-v`` prints more.
     """
     timeout = _timeout_option(timeout_short)
-    options = (_BROKER, timeout, *LOGIN_AND_TLS_OPTIONS, *extra, *OUTPUT_OPTIONS)
+    output = OUTPUT_OPTIONS
+    if verbose_help is not None:
+        verbose = remembered_option(
+            "-v", "--verbose", is_flag=True, default=None, help=verbose_help
+        )
+        output = (*OUTPUT_OPTIONS[:-1], verbose)
+    options = (_BROKER, timeout, *LOGIN_AND_TLS_OPTIONS, *extra, *output)
 
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
         for option in reversed(options):
@@ -188,6 +197,11 @@ def shared_options(*extra: Decorator, timeout_short: str | None = None) -> Decor
         return function
 
     return decorate
+
+
+def remember(ctx: click.Context, name: str, value: Any) -> None:
+    """Record ``value`` as if the option ``name`` had been typed (for a tool's alias of it)."""
+    ctx.find_root().meta.setdefault(_GIVEN, {})[name] = value
 
 
 def given(ctx: click.Context) -> dict[str, Any]:

@@ -69,14 +69,26 @@ def complete_exchanges(
     return _matching(_names(ctx, "exchanges"), incomplete)
 
 
+def complete_exchanges_of(argument: str) -> Completer:
+    """Exchange names on the broker given as the command's ``argument`` (qpid-route's DEST)."""
+
+    def complete(
+        ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[CompletionItem]:
+        return _matching(_names(ctx, "exchanges", ctx.params.get(argument)), incomplete)
+
+    return complete
+
+
 def _matching(values: Iterable[str], incomplete: str) -> list[CompletionItem]:
     return [CompletionItem(value) for value in values if value and value.startswith(incomplete)]
 
 
-def _names(ctx: click.Context, kind: str) -> list[str]:
-    """Ask the broker for the names of ``kind``; ``[]`` when it fails or takes too long."""
+def _names(ctx: click.Context, kind: str, address: str | None = None) -> list[str]:
+    """Ask the broker (at ``address`` if given) for the names of ``kind``; ``[]`` when it
+    fails or takes too long."""
     found: list[str] = []
-    worker = threading.Thread(target=_fetch, args=(ctx, kind, found), daemon=True)
+    worker = threading.Thread(target=_fetch, args=(ctx, kind, found, address), daemon=True)
     worker.start()
     worker.join(BUDGET)
     # A daemon thread still waiting on a slow broker dies with the process, which exits as
@@ -84,22 +96,25 @@ def _names(ctx: click.Context, kind: str) -> list[str]:
     return sorted(found) if not worker.is_alive() else []
 
 
-def _fetch(ctx: click.Context, kind: str, found: list[str]) -> None:
+def _fetch(ctx: click.Context, kind: str, found: list[str], address: str | None) -> None:
     try:
-        found.extend(_query(ctx, kind))
+        found.extend(_query(ctx, kind, address))
     except Exception:  # completion stays silent, whatever happens
         found.clear()
 
 
-def _query(ctx: click.Context, kind: str) -> list[str]:
+def _query(ctx: click.Context, kind: str, address: str | None) -> list[str]:
     from dataclasses import replace
 
+    from qpidtools.address import parse_address
     from qpidtools.broker import Broker
     from qpidtools.cli.common import invocation
 
     # Listing names is read-only and harmless on an HA backup too (``qpid-ha replicate`` is
     # typed against one), so completion always connects as an HA admin.
     settings = replace(invocation(ctx).settings, timeout=BUDGET, ha_admin=True)
+    if address:
+        settings = settings.for_address(parse_address(address))
     with Broker.connect(settings) as broker:
         objects = broker.queues() if kind == "queues" else broker.exchanges()
         own_reply_queue = broker.connection.reply_to

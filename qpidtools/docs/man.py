@@ -197,6 +197,48 @@ PAGES: dict[str, Page] = {
         failure="the command could not start (an unreachable broker is retried, not fatal)",
         see_also=("qpid-stat(1)", "qpidd(1)"),
     ),
+    "qpid-route": Page(
+        summary="manage federation links and routes between qpidd brokers",
+        description=(
+            "qpid-route wires Apache Qpid C++ brokers (qpidd) together: it makes a broker "
+            "open a link to another broker and adds routes (bridges) over it, so that "
+            "messages sent to an exchange on the source broker also reach an exchange on the "
+            "destination broker. Routes are static (one binding key), dynamic (the bindings "
+            "made on the destination exchange are followed) or queue routes (a source queue "
+            "is drained). route map shows every broker reachable through links, as text, "
+            "JSON or a Graphviz graph (--dot).",
+            "DEST is the broker that receives the messages and holds the link, SRC the one "
+            "they come from; with -s the link is made on SRC instead and pushes to DEST. "
+            "The credentials given in SRC are what DEST logs in to SRC with, with the "
+            "MECHANISM argument; they are never printed. Adding a route that exists is an "
+            "error (exit 1), or nothing with -q; deleting one that does not exist is an "
+            "error (exit 1), or nothing with -q.",
+            *_SHARED_DESCRIPTION,
+        ),
+        examples=(
+            (
+                "Make broker hq pull messages with key eu.# from exchange orders on broker eu:",
+                "qpid-route route add hq:5672 eu:5672 orders 'eu.#'",
+            ),
+            (
+                "Follow the bindings of exchange news on hq with a dynamic route:",
+                "qpid-route dynamic add hq:5672 eu:5672 news",
+            ),
+            ("List the links of hq and their state:", "qpid-route link list hq:5672"),
+            (
+                "Print the federation reachable from hq as a Graphviz graph (draw it with dot):",
+                "qpid-route route map hq:5672 --dot",
+            ),
+            (
+                "Remove a route, and its link if no other route uses it:",
+                "qpid-route -e route del hq:5672 eu:5672 orders 'eu.#'",
+            ),
+        ),
+        failure="a broker could not be reached, did not answer in time, or refused the "
+        "request; a link failed; or the route added exists, or the route or link deleted "
+        "does not (exit 0 with -q)",
+        see_also=("qpid-config(1)", "qpid-printevents(1)", "qpidd(1)"),
+    ),
 }
 
 _ENVIRONMENT = (

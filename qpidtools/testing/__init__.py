@@ -3,7 +3,8 @@
 `BrokerDouble` answers QMF requests exactly as the recorded captures of a real qpidd 1.40 show
 (`shared/qmf-captures`), keeps queues, exchanges and bindings, moves messages between plain
 proton links so tests can fill and consume queues, and simulates the HA module: a standalone
-habroker, queue replication between doubles, and clusters of doubles (`DoubleCluster`).
+habroker, queue replication between doubles, and clusters of doubles (`DoubleCluster`),
+and federation: links and bridges between doubles that carry messages (`federation`).
 It is an independent AMQP peer built on proton; it does not use the qpidtools client library.
 
     from qpidtools.testing import BrokerDouble, DoubleCluster, TlsFiles, send_messages

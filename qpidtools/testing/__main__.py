@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+from contextlib import ExitStack
 
 from qpidtools.testing.cluster import DoubleCluster
 from qpidtools.testing.model import DEFAULT_LOG_LEVEL
@@ -36,6 +37,13 @@ def main(argv: list[str] | None = None) -> int:
         "--cluster", type=int, metavar="N", help="run an HA cluster of N members (nobody promoted)"
     )
     parser.add_argument(
+        "--federation",
+        type=int,
+        metavar="N",
+        help="run N standalone doubles in this process, so that links between them come up "
+        "and their routes carry messages (doubles in other processes cannot federate)",
+    )
+    parser.add_argument(
         "--tls-cert", metavar="PEM", help="listen with TLS only, with this certificate"
     )
     parser.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
@@ -52,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if (args.tls_key or args.tls_client_ca) and not args.tls_cert:
         parser.error("--tls-key and --tls-client-ca need --tls-cert")
-    if args.tls_cert and args.cluster:
-        parser.error("--tls-cert serves a single broker, not a --cluster")
+    if args.tls_cert and (args.cluster or args.federation):
+        parser.error("--tls-cert serves a single broker, not a --cluster or --federation")
     key = args.tls_key or args.tls_cert  # one PEM file may hold both
     tls = TlsFiles(args.tls_cert, key, args.tls_client_ca) if args.tls_cert else None
     stop = threading.Event()
@@ -65,6 +73,16 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"cluster member listening on {member.address}")
             print(f"brokers URL: {cluster.brokers_url}")
             print("promote one with: qpid-ha promote --cluster-manager -b ADDRESS")
+            print("Ctrl-C to stop", flush=True)
+            stop.wait()
+    elif args.federation:
+        with ExitStack() as doubles:
+            for _ in range(args.federation):
+                double = doubles.enter_context(
+                    BrokerDouble(ha=None if args.no_ha else "standalone", log_level=args.log_enable)
+                )
+                print(f"broker double listening on {double.address}")
+            print("link them with: qpid-route route add DEST SRC EXCHANGE KEY")
             print("Ctrl-C to stop", flush=True)
             stop.wait()
     else:

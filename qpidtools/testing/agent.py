@@ -16,7 +16,7 @@ from typing import Any
 
 from proton import Data, Described, int32, symbol, ubyte, uint, ulong, ushort
 
-from qpidtools.testing import connections, errors
+from qpidtools.testing import connections, errors, federation, federation_objects
 from qpidtools.testing.errors import QmfError
 from qpidtools.testing.ha import STATUS_CODES, HaBroker
 from qpidtools.testing.model import (
@@ -46,6 +46,7 @@ SCHEMAS: dict[str, tuple[str, str]] = {
     "binding": ("org.apache.qpid.broker", "cf733c51-bf3c-dba7-32ac-a074e12160e7"),
     "connection": ("org.apache.qpid.broker", "f3461bfb-c7d3-e304-9316-295f9b832e4d"),
     "session": ("org.apache.qpid.broker", "6871801a-5767-fcaa-9039-1418cb389b40"),
+    "subscription": ("org.apache.qpid.broker", "7cc0ee44-57d4-2ed7-1a4b-3156ed9a4343"),
     "system": ("org.apache.qpid.broker", "ef7c5a5e-9faa-23ad-10d4-315e3a313bc0"),
     "vhost": ("org.apache.qpid.broker", "5e507714-e7ad-ee69-56d2-129fc91be5a8"),
     "memory": ("org.apache.qpid.broker", "1c6fb14c-a386-9a27-bd4d-d5c058c5971b"),
@@ -443,6 +444,8 @@ class Agent:
                         f"org.apache.qpid.broker:queue:{queue.name}", self.epoch(queue.durable)
                     ),
                 }
+                if "qpid.fed.origin" in binding.arguments:  # propagated by a dynamic route
+                    values["origin"] = text_of(binding.arguments["qpid.fed.origin"]).encode()
                 persistent = exchange.durable and queue.durable
                 found.append(
                     QmfObject(
@@ -480,46 +483,9 @@ class Agent:
         return found
 
     def federation_objects(self) -> list[QmfObject]:
-        """Inter-broker links and bridges, and `add topic` topics."""
-        state, epoch = self.state, self.state.epoch
-        found = []
-        for link in state.links.values():
-            link_name = f"org.apache.qpid.broker:link:{link.name}"
-            connected = link.state == "Operational"
-            values = {
-                "connectionRef": ref(f"org.apache.qpid.broker:connection:{link.name}", epoch)
-                if connected
-                else ref(""),
-                "durable": False,
-                "host": link.host.encode(),
-                "lastError": link.last_error.encode(),
-                "name": link.name.encode(),
-                "port": ushort(link.port),
-                "state": link.state.encode(),
-                "transport": b"tcp",
-                "vhostRef": ref(VHOST_NAME),
-            }
-            found.append(QmfObject("link", link_name, link.created, values, epoch))
-        for bridge in state.bridges.values():
-            link_name = f"org.apache.qpid.broker:link:{bridge.link.name}"
-            values = {
-                "channelId": ushort(1),
-                "credit": uint(0xFFFFFFFF),
-                "dest": bridge.dest.encode(),
-                "durable": False,
-                "dynamic": False,
-                "excludes": b"",
-                "key": b"",
-                "linkRef": ref(link_name, epoch),
-                "name": bridge.name.encode(),
-                "src": bridge.src.encode(),
-                "srcIsLocal": False,
-                "srcIsQueue": False,
-                "sync": ushort(0),
-                "tag": b"",
-            }
-            name = f"org.apache.qpid.broker:bridge:{link_name},{bridge.name}"
-            found.append(QmfObject("bridge", name, bridge.created, values, epoch))
+        """Links, bridges and their subscriptions (`federation_objects`), and `add topic` topics."""
+        state = self.state
+        found = [QmfObject(*row) for row in federation_objects.management_objects(state)]
         for topic in state.topics.values():
             values = {
                 "durable": topic.durable,
@@ -660,6 +626,18 @@ def delete(agent: Agent, _: QmfObject, a: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def federation_method(
+    action: Callable[[BrokerState, str, dict[str, Any]], None],
+) -> Method:
+    """A link or bridge method: `action(state, object name, arguments)`, no output."""
+
+    def method(agent: Agent, target: QmfObject, a: dict[str, Any]) -> dict[str, Any]:
+        action(agent.state, target.name, a)
+        return {}
+
+    return method
+
+
 def echo(_: Agent, __: QmfObject, a: dict[str, Any]) -> dict[str, Any]:
     return {
         "body": arg(a, "body").encode(),
@@ -743,6 +721,12 @@ METHODS: dict[tuple[str, str], Method] = {
     ("broker", "query"): broker_query,
     ("broker", "shutdown"): lambda _, __, ___: None,
     ("broker", "queueRedirect"): queue_redirect,
+    ("broker", "connect"): federation_method(lambda state, _, a: federation.connect(state, a)),
+    ("link", "bridge"): federation_method(
+        lambda state, name, a: federation.link_bridge(state, name.split(":", 2)[2], a)
+    ),
+    ("link", "close"): federation_method(lambda state, name, _: federation.close(state, name)),
+    ("bridge", "close"): federation_method(lambda state, name, _: federation.close(state, name)),
     ("queue", "purge"): purge,
     ("acl", "reloadACLFile"): reload_acl,
     ("habroker", "promote"): ha_method(lambda ha, a: ha.promote()),

@@ -1,8 +1,10 @@
 """The double's client connections, sessions and AMQP 1.0 links, as qpidd's management shows them.
 
-A simulation: the double speaks AMQP 1.0 only, so every connection is ``AMQP 1.0`` and there
-are no ``subscription`` objects (qpidd makes those for AMQP 0-10 consumers only, capture
-300). As in qpidd, a client that puts ``qpid.client_process`` / ``qpid.client_pid`` in its
+A simulation: the double speaks AMQP 1.0 only, so every client connection is ``AMQP 1.0``
+and clients have no ``subscription`` objects (qpidd makes those for AMQP 0-10 consumers only,
+capture 300); a federation link's connections are ``AMQP 0-10``, as qpidd's, and its bridges
+have their sessions and subscriptions (see ``federation``). As in qpidd, a client that puts
+``qpid.client_process`` / ``qpid.client_pid`` in its
 open-frame properties gets them as ``remoteProcessName`` / ``remotePid`` (a uint), and
 ``remoteProperties`` holds its open properties plus its container id (but not
 ``qpid.ha-admin``: no recording shows what qpidd lists for it, and the fidelity replays add it
@@ -35,27 +37,26 @@ def connection_values(conn: ClientConnection, vhost: dict[str, Any]) -> dict[str
     values: dict[str, Any] = {
         "SystemConnection": False,
         "address": conn.address.encode(),
-        "authIdentity": b"anonymous",
+        "authIdentity": conn.auth_identity.encode(),
         "bytesFromClient": ulong(0),
         "bytesToClient": ulong(0),
         "closing": False,
         "federationLink": False,
         "framesFromClient": ulong(0),
         "framesToClient": ulong(0),
-        "incoming": True,
+        "incoming": conn.incoming,
         "msgsFromClient": ulong(conn.messages_in),
         "msgsToClient": ulong(conn.messages_out),
-        "protocol": b"AMQP 1.0",
-        "remoteProperties": {
-            **{k: v for k, v in conn.properties.items() if k != "qpid.ha-admin"},
-            "container-id": conn.container_id.encode(),
-        },
+        "protocol": conn.protocol.encode(),
+        "remoteProperties": {k: v for k, v in conn.properties.items() if k != "qpid.ha-admin"},
         "saslMechanism": conn.mechanism.encode(),
         "saslSsf": ushort(0),
         "shadow": False,
         "userProxyAuth": False,
         "vhostRef": vhost,
     }
+    if conn.protocol == "AMQP 1.0":  # an AMQP 1.0 client's container id is listed too
+        values["remoteProperties"]["container-id"] = conn.container_id.encode()
     pid = conn.properties.get(PID_PROPERTY)
     if isinstance(pid, int) and not isinstance(pid, bool):
         values["remotePid"] = uint(pid)

@@ -237,27 +237,3 @@ def subscribed(state: BrokerState, queue: Queue) -> None:
 
 def unsubscribed(state: BrokerState) -> None:
     state.event("unsubscribe", {"rhost": "", "user": "", "dest": ""})
-
-
-# ---- federation links: for the federation area to call (values as recorded in 320) --------
-
-
-def link_exchange_declared(state: BrokerState, link: str) -> None:
-    """A new link's `qpid.link.<name>` exchange; raised by the broker itself (empty rhost)."""
-    values = {"rhost": "", "user": "", "exName": f"qpid.link.{link}", "exType": "qpid.LinkExchange"}
-    state.event(
-        "exchangeDeclare",
-        {**values, "altEx": "", "durable": False, "autoDel": False, "args": {}, "disp": "created"},
-    )
-
-
-def link_exchange_deleted(state: BrokerState, link: str) -> None:
-    state.event("exchangeDelete", {"rhost": "", "user": "", "exName": f"qpid.link.{link}"})
-
-
-def link_up(state: BrokerState, host: str, port: int) -> None:
-    state.event("brokerLinkUp", {"rhost": f"{host}:{port}"})
-
-
-def link_down(state: BrokerState, host: str, port: int) -> None:
-    state.event("brokerLinkDown", {"rhost": f"{host}:{port}"}, severity="warn")

@@ -17,13 +17,8 @@ from typing import Any
 
 from qpidtools.testing import errors
 from qpidtools.testing.errors import QmfError
-from qpidtools.testing.model import (
-    BrokerState,
-    Exchange,
-    FederationLink,
-    port_open,
-    text_of,
-)
+from qpidtools.testing.federation import DOUBLES, LOOPBACK_NAMES, Bridge, open_link
+from qpidtools.testing.model import BrokerState, Exchange, text_of
 
 STATUS_CODES = {
     "joining": 0,
@@ -126,13 +121,8 @@ class HaBroker:
         queue = self.state.queues.get(queue_name)
         if queue is None:
             raise errors.not_found_queue(queue_name)
-        link = FederationLink(f"qpid.ha.link.{uuid.uuid4()}", host, port, "Waiting")
-        self.state.links[link.name] = link
+        link = open_link(self.state, f"qpid.ha.link.{uuid.uuid4()}", host, port)
         source = DOUBLES.get(port) if host in LOOPBACK_NAMES else None
-        reachable = source is not None or port_open(host, port)
-        link.state, link.last_error = (
-            ("Operational", "") if reachable else ("Waiting", "Connection refused")
-        )
         if queue_name in self.state.replica_sources:
             if self.cluster is not None:
                 self.state.stop_replica(queue_name)
@@ -146,14 +136,10 @@ class HaBroker:
         source_queue = source.queues.get(queue_name) if source is not None else None
         if source is not None and source_queue is None:
             return  # the source logs "Queue not found"; no bridge appears (point 40)
-        self.state.add_bridge(f"qpid.ha-q:{queue_name}.{uuid.uuid4()}", link, queue_name)
+        name = f"qpid.ha-q:{queue_name}.{uuid.uuid4()}"
+        self.state.bridges[name] = Bridge(name, link, queue_name, f"qpid.ha-q:{queue_name}")
         if source_queue is not None:
             self.state.start_replica(source_queue, queue)
-
-
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
-# Running doubles by port, so that `replicate` can pull from a double in the same process.
-DOUBLES: dict[int, BrokerState] = {}
 
 
 class Cluster:

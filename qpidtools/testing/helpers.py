@@ -33,14 +33,23 @@ def wait_for(
 
 
 def send_messages(
-    address: str, queue: str, count: int, *, body: str = "message", ha_admin: bool = False
+    address: str,
+    queue: str,
+    count: int,
+    *,
+    body: str = "message",
+    ha_admin: bool = False,
+    subject: str | None = None,
 ) -> None:
-    """Send `count` settled messages to a queue (or exchange) node, as `spout` would."""
+    """Send `count` settled messages to a queue (or exchange) node, as `spout` would.
+
+    `subject` is the routing key when the node is an exchange.
+    """
     conn = BlockingConnection(address, timeout=10, **connection_options(ha_admin))
     try:
         sender = conn.create_sender(queue)
         for n in range(count):
-            sender.send(Message(body=f"{body} {n}"))
+            sender.send(Message(body=f"{body} {n}", subject=subject))
     finally:
         conn.close()
 

@@ -8,19 +8,24 @@ can touch each other's state from their own container threads without deadlocks.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from proton import Message
 
-from qpidtools.testing import errors, thresholds
+from qpidtools.testing import errors, federation, thresholds
 from qpidtools.testing.errors import QmfError
+from qpidtools.testing.values import text_of as text_of
+from qpidtools.testing.values import to_bool as to_bool
+from qpidtools.testing.values import to_unsigned as to_unsigned
+
+if TYPE_CHECKING:
+    from qpidtools.testing.federation import Bridge, FederationLink
 
 LOCK = threading.RLock()
 
@@ -101,43 +106,6 @@ def now_ns() -> int:
     return time.time_ns()
 
 
-def to_bool(value: Any) -> bool:
-    """qpid::types::Variant's conversion to bool: ints, bools and the strings true/false."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return value != 0
-    text = bytes(value).decode() if isinstance(value, bytes | memoryview) else str(value)
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    if text.lstrip("-").isdigit():
-        return int(text) != 0
-    raise errors.cannot_convert(text, "bool")
-
-
-def to_unsigned(value: Any, width: str) -> int:
-    """Variant's conversion to uint32/uint64, with its error texts."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        if value < 0:
-            raise errors.out_of_range("int64", width)
-        return value
-    text = bytes(value).decode() if isinstance(value, bytes | memoryview) else str(value)
-    if not text.strip().isdigit():
-        raise errors.cannot_convert(text)
-    return int(text)
-
-
-def text_of(value: Any) -> str:
-    """A create/delete argument as text; AMQP binary and string are equivalent to qpidd."""
-    if value is None:
-        return ""
-    if isinstance(value, bytes | memoryview):
-        return bytes(value).decode()
-    return str(value)
-
-
 @dataclass(eq=False)
 class Binding:
     exchange: Exchange
@@ -171,6 +139,8 @@ class Queue:
     bindings: list[Binding] = field(default_factory=list)
     # Other brokers' queues that mirror this one (HA queue replication).
     replicas: list[tuple[BrokerState, str]] = field(default_factory=list)
+    # Set while a federation bridge drains the queue: called after each enqueue.
+    forward: Callable[[bytes], None] | None = None
 
     @property
     def depth(self) -> int:
@@ -197,27 +167,6 @@ class Topic:
     exchange: str
     durable: bool
     properties: dict[str, Any]
-    created: int = field(default_factory=now_ns)
-
-
-@dataclass(eq=False)
-class FederationLink:
-    """An inter-broker link, as created by HA `replicate` or by `create link`."""
-
-    name: str
-    host: str
-    port: int
-    state: str
-    last_error: str = ""
-    created: int = field(default_factory=now_ns)
-
-
-@dataclass(eq=False)
-class Bridge:
-    name: str
-    link: FederationLink
-    src: str
-    dest: str
     created: int = field(default_factory=now_ns)
 
 
@@ -252,6 +201,11 @@ class ClientConnection:
     messages_in: int = 0
     messages_out: int = 0
     properties: dict[str, Any] = field(default_factory=dict)  # the client's open properties
+    # A federation link's connection (see `federation`) is AMQP 0-10, and outgoing on the
+    # broker that holds the link, where it has no authenticated identity.
+    protocol: str = "AMQP 1.0"
+    incoming: bool = True
+    auth_identity: str = "anonymous"
 
 
 def persistent(queue: Queue, bodies: list[bytes], counted: str) -> dict[str, int]:
@@ -348,6 +302,7 @@ class BrokerState:
         log_level: str = DEFAULT_LOG_LEVEL,
     ) -> None:
         self.port = port
+        self.ha_enabled = ha_enabled
         self.system_id = system_id
         self.epoch = epoch
         self.started = now_ns()
@@ -362,6 +317,8 @@ class BrokerState:
         self.links: dict[str, FederationLink] = {}
         self.bridges: dict[str, Bridge] = {}
         self.connections: dict[str, ClientConnection] = {}
+        # Users a federation link must log in as (name -> password); None: like `--auth no`.
+        self.link_users: dict[str, str] | None = None
         # Local queues fed by a queue replicator (`qpid.ha-q:<name>`), and the queue they copy.
         self.replica_sources: dict[str, Queue] = {}
         # On a cluster primary: the bridge queue each backup's replicator consumes from.
@@ -432,6 +389,8 @@ class BrokerState:
                 state.enqueue(replica, body)
                 if replica.consumers:
                     state.wake()
+        if queue.forward is not None:
+            queue.forward(body)
 
     def discard_ring_overflow(self, queue: Queue) -> None:
         """A ring queue beyond its ``qpid.max_count`` drops its oldest messages (captures 300:
@@ -516,8 +475,8 @@ class BrokerState:
             "exchange": self.create_exchange,
             "binding": self.create_binding,
             "topic": self.create_topic,
-            "link": self.create_link,
-            "bridge": self.create_bridge,
+            "link": lambda name, props: federation.create_link(self, name, props),
+            "bridge": lambda name, props: federation.create_bridge(self, name, props),
         }
         if type_ not in creators:
             raise errors.unknown_type(type_)
@@ -634,6 +593,8 @@ class BrokerState:
         binding = Binding(exchange, queue, key, arguments)
         exchange.bindings.append(binding)
         queue.bindings.append(binding)
+        if not any(b.key == key for b in exchange.bindings[:-1]):
+            federation.key_bound(self, exchange.name, key)
 
     def create_topic(self, name: str, properties: Any) -> None:
         if name in self.topics:
@@ -644,27 +605,6 @@ class BrokerState:
             raise errors.not_found_exchange(exchange)
         self.topics[name] = Topic(name, exchange, to_bool(consumed.get("durable", False)), rest)
 
-    def create_link(self, name: str, properties: Any) -> None:
-        check_reserved(name)
-        if name in self.links:
-            raise errors.already_exists(name)
-        props = dict(properties) if isinstance(properties, dict) else {}
-        host = text_of(props.get("host", "localhost"))
-        port = int(props.get("port", 5672))
-        self.links[name] = new_link(name, host, port)
-
-    def create_bridge(self, name: str, properties: Any) -> None:
-        check_reserved(name)
-        if name in self.bridges:
-            raise errors.already_exists(name)
-        props = dict(properties) if isinstance(properties, dict) else {}
-        link = self.links.get(text_of(props.get("link")))
-        if link is None:
-            raise QmfError(f"Link not found: {text_of(props.get('link'))}")
-        self.bridges[name] = Bridge(
-            name, link, text_of(props.get("src")), text_of(props.get("dest"))
-        )
-
     # ---- delete ---------------------------------------------------------------------------
 
     def delete(self, type_: str, name: str, options: Any) -> None:
@@ -673,8 +613,8 @@ class BrokerState:
             "exchange": self.delete_exchange,
             "binding": self.delete_binding,
             "topic": self.delete_named(self.topics),
-            "link": self.delete_named(self.links),
-            "bridge": self.delete_named(self.bridges),
+            "link": lambda name, _: federation.delete_link(self, name),
+            "bridge": lambda name, _: federation.delete_bridge(self, name),
         }
         if type_ not in deleters:
             raise errors.unknown_type(type_)
@@ -774,9 +714,6 @@ class BrokerState:
 
     # ---- HA queue replication -------------------------------------------------------------
 
-    def add_bridge(self, name: str, link: FederationLink, queue_name: str) -> None:
-        self.bridges[name] = Bridge(name, link, queue_name, f"qpid.ha-q:{queue_name}")
-
     def start_replica(self, source: Queue, queue: Queue) -> None:
         """Copy the source queue's messages into `queue` and mirror its enqueues and dequeues."""
         for body in source.messages:
@@ -788,28 +725,3 @@ class BrokerState:
     def stop_replica(self, queue_name: str) -> None:
         source = self.replica_sources.pop(queue_name)
         source.replicas = [r for r in source.replicas if r != (self, queue_name)]
-
-
-def check_reserved(name: str) -> None:
-    if name.startswith("qpid."):
-        raise QmfError(f"names prefixed with 'qpid.' are reserved: {name}")
-
-
-def new_link(name: str, host: str, port: int) -> FederationLink:
-    """A link in the state qpidd reports a few seconds after creating it."""
-    reachable = port_open(host, port)
-    return FederationLink(
-        name,
-        host,
-        port,
-        state="Operational" if reachable else "Waiting",
-        last_error="" if reachable else "Connection refused",
-    )
-
-
-def port_open(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False

@@ -37,7 +37,8 @@ from qpidtools.testing import agent as qmf
 from qpidtools.testing import events, model
 from qpidtools.testing.agent import Agent, Request
 from qpidtools.testing.connections import remote_properties
-from qpidtools.testing.ha import DOUBLES, Cluster, HaBroker
+from qpidtools.testing.federation import DOUBLES, peers_changed
+from qpidtools.testing.ha import Cluster, HaBroker
 from qpidtools.testing.model import (
     DEFAULT_LOG_LEVEL,
     LOCK,
@@ -484,6 +485,7 @@ class BrokerDouble(StopsOnExit):
             self.agent = Agent(self.state, self.ha)
             DOUBLES[self.port] = self.state
             self.events = events.Publisher(self.state, self.agent, lambda: self.running)
+            peers_changed()
         self.running = True
         self.injector = EventInjector()
         self.container.selectable(self.injector)
@@ -508,6 +510,7 @@ class BrokerDouble(StopsOnExit):
             self.running = False
             if DOUBLES.get(self.port) is self.state:
                 del DOUBLES[self.port]
+                peers_changed()
             if self.ha is not None and self.ha.cluster is not None:
                 self.ha.cluster.stopped(self.ha)
 
