@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         QpidToolsError,
         UsageError,
     )
+    from qpidtools.events import Event, subscribe
     from qpidtools.model import Binding, Bridge, BrokerInfo, Exchange, HaBroker, Link, Queue
     from qpidtools.monitoring import (
         AclStatistics,
@@ -60,6 +61,8 @@ _MODULES = {
     "Link": "qpidtools.model",
     "Bridge": "qpidtools.model",
     "ConnectionSettings": "qpidtools.transport",
+    "Event": "qpidtools.events",
+    "subscribe": "qpidtools.events",
     **dict.fromkeys(
         (
             "AclStatistics",
@@ -92,6 +95,7 @@ __all__ = [
     "ConnectError",
     "ConnectionLost",
     "ConnectionSettings",
+    "Event",
     "Exchange",
     "HaBroker",
     "HaNotLoadedError",
@@ -102,6 +106,7 @@ __all__ = [
     "QpidToolsError",
     "UsageError",
     "parse_address",
+    "subscribe",
 ]
 
 

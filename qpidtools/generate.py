@@ -28,12 +28,14 @@ SHELLS: dict[str, type[ShellComplete]] = {
 }
 
 
-PROGRAMS = ("qpid-config", "qpid-ha", "qpid-stat", "qpid-queue-stats", "qpid-route")
+PROGRAMS = (
+    "qpid-config", "qpid-ha", "qpid-stat", "qpid-queue-stats", "qpid-route", "qpid-printevents",
+)  # fmt: skip
 
 
 def tools() -> dict[str, click.Command]:
     """The command-line tools by program name (imported when needed: they change often)."""
-    from qpidtools.cli import config, ha, queue_stats, route, stat
+    from qpidtools.cli import config, ha, printevents, queue_stats, route, stat
 
     return {
         "qpid-config": config.cli,
@@ -41,6 +43,7 @@ def tools() -> dict[str, click.Command]:
         "qpid-stat": stat.cli,
         "qpid-queue-stats": queue_stats.cli,
         "qpid-route": route.cli,
+        "qpid-printevents": printevents.cli,
     }
 
 

@@ -207,12 +207,24 @@ def _remaining(deadline: float | None) -> float | None:
     return max(deadline - time.monotonic(), 0.001)
 
 
-def _open(settings: ConnectionSettings) -> BlockingConnection:
+def open_blocking(
+    settings: ConnectionSettings, *, heartbeat: float | None = None
+) -> BlockingConnection:
+    """A bare connection with the same TLS, SASL and errors, for receivers such as events'."""
+    return _open(settings, heartbeat=heartbeat)
+
+
+def translate_error(error: Exception, settings: ConnectionSettings) -> Exception:
+    """proton's exception as one of ours, naming the broker (see :func:`_translate`)."""
+    return _translate(error, settings)
+
+
+def _open(settings: ConnectionSettings, *, heartbeat: float | None = None) -> BlockingConnection:
     from proton import symbol
     from proton.utils import BlockingConnection
 
     address = settings.address
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {} if heartbeat is None else {"heartbeat": heartbeat}
     if address.user is not None:
         options["user"] = address.user
         options["password"] = address.password or ""

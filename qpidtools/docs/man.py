@@ -30,6 +30,8 @@ class Page:
     failure: str  # what exit status 1 means for this tool
     see_also: tuple[str, ...]
     more_statuses: tuple[tuple[int, str], ...] = ()  # exit statuses of this tool only
+    success: str = "Success."
+    interrupted: str | None = "Interrupted (Ctrl-C)."  # exit status 130, if the tool has it
 
 
 _SHARED_DESCRIPTION = (
@@ -112,6 +114,42 @@ PAGES: dict[str, Page] = {
         "request; or its status did not match --expect; or promote found another member "
         "that is primary",
         see_also=("qpid-config(1)", "qpidd(1)"),
+    ),
+    "qpid-printevents": Page(
+        summary="print the events of qpidd brokers as they happen",
+        description=(
+            "qpid-printevents subscribes to the QMF events of one or more Apache Qpid C++ "
+            "brokers (qpidd) and prints one line per event: the time the broker raised it "
+            "(UTC), the event class and its arguments, as the classic tool did. Events "
+            "include queues, exchanges and bindings declared and deleted, subscriptions, "
+            "client connections, queue depth alerts and federation links going up and down.",
+            "It speaks AMQP 1.0 (python-qpid-proton): one receiver per broker on "
+            "qmf.default.topic. With --json it prints one JSON document per line per event "
+            "for scripts; --class, --severity, --count and --timeout let a script wait for "
+            "a given event. With those options the tool's own subscription is not shown.",
+            "A broker that goes away is reported on standard error (and, in the text, by a "
+            "brokerDisconnected line) and reconnected about every second; a broker that "
+            "cannot be reached is retried quietly. SIGTERM ends it at once, as it did the "
+            "classic tool; what was printed before is flushed.",
+            "A password is never needed on the command line: give it in $QPIDTOOLS_PASSWORD or "
+            "in a file named with --password-file.",
+        ),
+        examples=(
+            ("Print the events of the local broker:", "qpid-printevents"),
+            ("Watch two brokers at once:", "qpid-printevents node1:5672 node2:5672"),
+            (
+                "Wait up to 9 seconds for a queue to reach its depth alert:",
+                "qpid-printevents --class queueThresholdExceeded --count 1 --timeout 9",
+            ),
+            (
+                "Warnings and errors as JSON lines:",
+                "qpid-printevents --json --severity warn --severity error",
+            ),
+        ),
+        failure="--timeout passed without an event",
+        see_also=("qpid-config(1)", "qpid-ha(1)", "qpidd(1)"),
+        success="Stopped with Ctrl-C, or --count events were printed.",
+        interrupted=None,
     ),
     "qpid-stat": Page(
         summary="show statistics of a qpidd broker, once, live or as OpenMetrics",
@@ -350,10 +388,11 @@ def render_man_page(prog: str, command: click.Command) -> str:
         lines.append(".SH COMMANDS")
         for ctx in commands:
             lines += _command_section(ctx, shared)
+    scope = "every command" if commands else "the command"
     lines += [
         ".SH OPTIONS",
         ".PP",
-        "These options are accepted by every command, anywhere on the line.",
+        f"These options are accepted by {scope}, anywhere on the line.",
         *_options(root),
         ".SH EXAMPLES",
     ]
@@ -366,11 +405,11 @@ def render_man_page(prog: str, command: click.Command) -> str:
         lines += [".fi", ".RE"]
     lines += [
         ".SH EXIT STATUS",
-        *_tagged("\\fB0\\fR", "Success."),
+        *_tagged("\\fB0\\fR", page.success),
         *_tagged("\\fB1\\fR", page.failure[0].upper() + page.failure[1:] + "."),
         *_tagged("\\fB2\\fR", "Usage error: the command line or the configuration is wrong."),
         *(line for code, text in page.more_statuses for line in _tagged(f"\\fB{code}\\fR", text)),
-        *_tagged("\\fB130\\fR", "Interrupted (Ctrl-C)."),
+        *(_tagged("\\fB130\\fR", page.interrupted) if page.interrupted else []),
         ".SH ENVIRONMENT",
     ]
     for variable, meaning in _ENVIRONMENT:

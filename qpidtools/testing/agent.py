@@ -131,15 +131,25 @@ def plain(value: Any) -> Any:
 
 
 def encode_message(
-    properties: dict[str, Any], body: Any, content_type: str, correlation_id: str | None
+    properties: dict[str, Any],
+    body: Any,
+    content_type: str,
+    correlation_id: str | None,
+    *,
+    to: str | None = None,
+    subject: str | None = None,
+    ttl: uint | None = None,
 ) -> bytes:
-    """A reply exactly as qpidd frames it: header, properties, application properties, value."""
+    """A message exactly as qpidd frames it: header, properties, application properties, value.
+
+    Replies have only a correlation id; what qpidd publishes on a topic has `to` and `subject`.
+    """
     data = Data()
-    data.put_object(Described(ulong(HEADER), [False, ubyte(0), None, True]))
+    data.put_object(Described(ulong(HEADER), [False, ubyte(0), ttl, True]))
     data.put_object(
         Described(
             ulong(PROPERTIES),
-            [None, None, None, None, None, correlation_id, symbol(content_type)],
+            [None, None, to, subject, None, correlation_id, symbol(content_type)],
         )
     )
     data.put_object(Described(ulong(APPLICATION_PROPERTIES), sorted_maps(properties)))
@@ -156,6 +166,19 @@ def reply_correlation(value: Any) -> str | None:
     if isinstance(value, bytes | memoryview):
         return bytes(value).decode(errors="replace")
     return str(value)
+
+
+def agent_values(state: BrokerState) -> dict[str, Any]:
+    """The agent's identity, as heartbeats and `_agent_locate_response` carry it (321)."""
+    return {
+        "_epoch": ushort(state.epoch),
+        "_heartbeat_interval": ushort(10),
+        "_instance": state.agent_name.rsplit(":", 1)[1].encode(),
+        "_name": state.agent_name.encode(),
+        "_product": b"qpidd",
+        "_timestamp": ulong(time.time_ns()),
+        "_vendor": b"apache.org",
+    }
 
 
 @dataclass
@@ -186,6 +209,8 @@ class Agent:
         # to deliver its replies, returns another way to deliver them, or an action instead.
         self.chaos: Callable[[Request, Callable[[bytes], None]], Callable[[bytes], None] | str]
         self.chaos = lambda request, deliver: deliver
+        # Set by the events area: a locate request makes the next data publish a full one.
+        self.on_locate: Callable[[], None] = lambda: None
 
     # ---- envelope -------------------------------------------------------------------------
 
@@ -194,7 +219,8 @@ class Agent:
         props = request.properties
         if props.get("x-amqp-0-10.app-id") != "qmf2" or "qmf.opcode" not in props:
             return None
-        if request.subject not in ("broker", self.state.agent_name):
+        locate = props["qmf.opcode"] == "_agent_locate_request"
+        if request.subject not in ("broker", self.state.agent_name) and not locate:
             return None
         route = self.reply_route(request.reply_to)
         if route is None:
@@ -239,6 +265,15 @@ class Agent:
                 "qmf.opcode": "_method_response",
             }
             deliver(encode_message(properties, {"_arguments": result}, "amqp/map", correlation))
+        elif locate:
+            self.on_locate()
+            properties = {
+                "method": "indication",
+                "qmf.agent": self.state.agent_name,
+                "qmf.opcode": "_agent_locate_response",
+            }
+            body = {"_values": agent_values(self.state)}
+            deliver(encode_message(properties, body, "amqp/map", correlation))
         return None
 
     @staticmethod
@@ -635,8 +670,23 @@ def purge(agent: Agent, target: QmfObject, a: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def reload_acl(_: Agent, __: QmfObject, ___: dict[str, Any]) -> dict[str, Any]:
+def reload_acl(agent: Agent, __: QmfObject, ___: dict[str, Any]) -> dict[str, Any]:
+    values = {"userId": "", "reason": errors.ACL_RELOAD_TEXT}
+    agent.state.event("fileLoadFailed", values, severity="error", package="org.apache.qpid.acl")
     raise QmfError(errors.ACL_RELOAD_TEXT, errors.ACL_RELOAD_FAILED)
+
+
+def queue_redirect(agent: Agent, _: QmfObject, a: dict[str, Any]) -> dict[str, Any]:
+    """Raises the events of 320; the double does not move messages to the target queue."""
+    source, target = arg(a, "sourceQueue"), arg(a, "targetQueue")
+    redirects = agent.state.redirects
+    if target:
+        redirects[source] = target
+        agent.state.event("queueRedirect", {"qName": source, "qTarget": target})
+    else:
+        values = {"qName": source, "qTarget": redirects.pop(source, "")}
+        agent.state.event("queueRedirectCancelled", values)
+    return {}
 
 
 def ha_method(action: Callable[[HaBroker, dict[str, Any]], None]) -> Method:
@@ -677,6 +727,7 @@ METHODS: dict[tuple[str, str], Method] = {
     ("broker", "setLogHiresTimestamp"): set_hires,
     ("broker", "query"): broker_query,
     ("broker", "shutdown"): lambda _, __, ___: None,
+    ("broker", "queueRedirect"): queue_redirect,
     ("broker", "connect"): federation_method(lambda state, _, a: federation.connect(state, a)),
     ("link", "bridge"): federation_method(
         lambda state, name, a: federation.link_bridge(state, name.split(":", 2)[2], a)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from proton import Message
 
-from qpidtools.testing import errors, federation
+from qpidtools.testing import errors, federation, thresholds
 from qpidtools.testing.errors import QmfError
 from qpidtools.testing.values import text_of as text_of
 from qpidtools.testing.values import to_bool as to_bool
@@ -334,6 +334,10 @@ class BrokerState:
         self.publish_event: Callable[[str, str, dict[str, Any], str], None] = (
             lambda package, name, values, severity: None
         )
+        # Set by the server while it handles a client's request or link: the events' rhost/user.
+        self.actor: ClientConnection | None = None
+        # Queues redirected by the broker method queueRedirect: source -> target.
+        self.redirects: dict[str, str] = {}
         for name, type_, durable, replicate_none in BUILTIN_EXCHANGES:
             if name == FAILOVER_EXCHANGE and not ha_enabled:
                 continue  # the HA module adds it: broker P lists 8 exchanges (qpid-stat-e-no-ha)
@@ -355,6 +359,11 @@ class BrokerState:
         """
         self.publish_event(package, name, values, severity)
 
+    def who(self) -> dict[str, str]:
+        """The rhost and user of an event: empty for what the broker does by itself."""
+        actor = self.actor
+        return {"rhost": actor.address, "user": "anonymous"} if actor else {"rhost": "", "user": ""}
+
     # ---- messages -------------------------------------------------------------------------
 
     def bump(self, queue: Queue, counts: dict[str, int]) -> None:
@@ -372,6 +381,7 @@ class BrokerState:
             "byteTotalEnqueues": size,
         }
         self.bump(queue, {**counts, **persistent(queue, [body], "Enqueues")})
+        thresholds.check(queue, self.event)
         self.discard_ring_overflow(queue)
         for state, name in queue.replicas:
             replica = state.queues.get(name)
@@ -400,6 +410,11 @@ class BrokerState:
 
     def remove(self, queue: Queue, count: int, counter: str | None = None) -> list[bytes]:
         """Take up to `count` messages off the front (0 means all), counting them as dequeued."""
+        if (count or queue.depth) > 1 and thresholds.threshold(queue) is not None:
+            # One at a time: the depth alerts report the depth at which they fired.
+            return [
+                body for _ in range(count or queue.depth) for body in self.remove(queue, 1, counter)
+            ]
         taken = [queue.messages.popleft() for _ in range(count or queue.depth) if queue.messages]
         size = sum(len(body) for body in taken)
         counts = {
@@ -413,6 +428,7 @@ class BrokerState:
         if counter:
             counts[counter] = len(taken)
         self.bump(queue, counts)
+        thresholds.check(queue, self.event)
         for state, name in queue.replicas:
             replica = state.queues.get(name)
             if replica is not None:
@@ -484,6 +500,19 @@ class BrokerState:
         self.queues[name] = queue
         self.stats.update(queueCount=1)
         self.add_binding(self.exchanges[""], queue, name, {})
+        self.event(
+            "queueDeclare",
+            {
+                **self.who(),
+                "qName": name,
+                "durable": queue.durable,
+                "excl": exclusive,
+                "autoDel": queue.auto_delete,
+                "altEx": alternate or "",
+                "args": queue.arguments,
+                "disp": "created",
+            },
+        )
         return queue
 
     def create_exchange(self, name: str, properties: Any) -> None:
@@ -494,12 +523,25 @@ class BrokerState:
         if type_ not in EXCHANGE_TYPES:
             raise errors.broker_error(f"Invalid exchange type: {type_}", 899)
         alternate = self.alternate(consumed)
-        self.exchanges[name] = Exchange(
+        exchange = self.exchanges[name] = Exchange(
             name,
             type_,
             durable=to_bool(consumed.get("durable", False)),
             arguments=self.decorate("exchange", arguments),
             alt_exchange=alternate,
+        )
+        self.event(
+            "exchangeDeclare",
+            {
+                **self.who(),
+                "exName": name,
+                "exType": type_,
+                "altEx": alternate or "",
+                "durable": exchange.durable,
+                "autoDel": False,
+                "args": exchange.arguments,
+                "disp": "created",
+            },
         )
 
     def alternate(self, consumed: dict[str, Any]) -> str | None:
@@ -542,6 +584,8 @@ class BrokerState:
             )
         if not any(b.queue is queue and b.key == key for b in exchange.bindings):
             self.add_binding(exchange, queue, key, arguments)
+            names = {"exName": exchange.name, "qName": queue.name, "key": key}
+            self.event("bind", {**self.who(), **names, "args": arguments})
 
     def add_binding(
         self, exchange: Exchange, queue: Queue, key: str, arguments: dict[str, Any]
@@ -599,6 +643,7 @@ class BrokerState:
         if self.queues.get(queue.name) is not queue:
             return
         del self.queues[queue.name]
+        self.event("queueDelete", {**self.who(), "qName": queue.name})
         self.stats.update(queueCount=-1)
         for binding in queue.bindings:
             binding.exchange.bindings.remove(binding)
@@ -631,12 +676,15 @@ class BrokerState:
         del self.exchanges[name]
         for binding in exchange.bindings:
             binding.queue.bindings.remove(binding)
+        self.event("exchangeDelete", {**self.who(), "exName": name})
 
     def delete_binding(self, name: str, options: Any) -> None:
         exchange, queue, key = self.binding_ends(name, "Unbind", 1656, 1662)
         for binding in [b for b in exchange.bindings if b.queue is queue and b.key == key]:
             exchange.bindings.remove(binding)
             queue.bindings.remove(binding)
+        names = {"exName": exchange.name, "qName": queue.name, "key": key}
+        self.event("unbind", {**self.who(), **names})
 
     @staticmethod
     def delete_named(table: dict[str, Any]) -> Callable[[str, Any], None]:

@@ -34,7 +34,7 @@ from proton import (
 from proton.reactor import ApplicationEvent, Container, EventInjector
 
 from qpidtools.testing import agent as qmf
-from qpidtools.testing import model
+from qpidtools.testing import events, model
 from qpidtools.testing.agent import Agent, Request
 from qpidtools.testing.chaos import Chaos
 from qpidtools.testing.connections import remote_properties
@@ -161,12 +161,14 @@ class _Server(Handler):
                 return
             peer: Url = required(conn.url)
             address = f"qpid.127.0.0.1:{self.double.port}-{peer.host}:{peer.port}"
-            self.connections[conn] = self.state.connections[address] = ClientConnection(
+            client = ClientConnection(
                 address,
                 conn.remote_container or "",
                 "ANONYMOUS",
                 properties=remote_properties(conn.remote_properties),
             )
+            self.connections[conn] = self.state.connections[address] = client
+            events.client_connected(self.state, client)
         conn.container = str(uuid.uuid4())
         conn.offered_capabilities = [symbol("ANONYMOUS-RELAY")]  # type: ignore[assignment,unused-ignore]
         conn.properties = {
@@ -212,6 +214,7 @@ class _Server(Handler):
             client = self.connections.pop(conn, None)
             if client is not None:
                 self.state.connections.pop(client.address, None)
+                events.client_disconnected(self.state, client)
                 for session in [
                     s for s, info in self.sessions.items() if info.connection is client
                 ]:
@@ -226,7 +229,8 @@ class _Server(Handler):
         link.target.copy(link.remote_target)
         with LOCK:
             session = self.sessions.get(link.session)
-            refused = None if session is None else self.attach(link, session)
+            with events.acting(self.state, session.connection if session else None):
+                refused = None if session is None else self.attach(link, session)
         link.open()
         if refused is not None:
             link.condition = Condition("amqp:not-found", f"Node not found: {refused}")
@@ -241,7 +245,10 @@ class _Server(Handler):
         state = self.state
         if link.is_sender:
             source = link.remote_source
-            if source.dynamic:
+            if source.address == events.TOPIC:
+                queue = events.subscribe(state, link, session.connection.container_id)
+                name = queue.name
+            elif source.dynamic:
                 name = f"{session.connection.container_id}_{link.name}"
                 queue = state.create_queue(name, {"auto-delete": True})
                 link.source.address = name
@@ -256,6 +263,7 @@ class _Server(Handler):
             consumer = Consumer(link, queue, endpoint)
             queue.consumers.add(consumer)
             self.consumers[link] = consumer
+            events.subscribed(state, queue)
         else:
             node = link.remote_target.address
             if (
@@ -287,6 +295,7 @@ class _Server(Handler):
             client.endpoints.remove(role.endpoint)
         if consumer is not None:
             self.state.release_consumer(consumer.queue, consumer)
+            events.unsubscribed(self.state)
 
     @guarded
     def on_link_flow(self, event: Event) -> None:
@@ -331,9 +340,10 @@ class _Server(Handler):
             return
         message = Message()
         message.decode(body)
-        with LOCK:
+        client = producer.endpoint.session.connection
+        with LOCK, events.acting(self.state, client):
             producer.endpoint.transfers += 1
-            producer.endpoint.session.connection.messages_in += 1
+            client.messages_in += 1
             node = producer.node or message.address
             action = self.dispatch(node, body, message)
         if action == qmf.CLOSE_CONNECTION:
@@ -356,7 +366,7 @@ class _Server(Handler):
     def dispatch(self, node: str | None, body: bytes, message: Message) -> str | None:
         """Hand a message to the agent, a queue or an exchange; returns the agent's action."""
         state = self.state
-        if node == QMF_NODE:
+        if node == QMF_NODE or (node == events.TOPIC and events.is_locate(message)):
             request = Request(
                 message.subject,
                 message.reply_to,
@@ -482,6 +492,7 @@ class BrokerDouble(StopsOnExit):
             if self.chaos is not None:
                 self.agent.chaos = self.chaos
             DOUBLES[self.port] = self.state
+            self.events = events.Publisher(self.state, self.agent, lambda: self.running)
             peers_changed()
         self.running = True
         self.injector = EventInjector()
