@@ -255,8 +255,10 @@ def double_process(chaos: str | None = None) -> Iterator[BrokerProcess]:
 
 
 def _collect_lines(process: subprocess.Popen[str], lines: list[str]) -> None:
+    """Keep what the double prints, line by line as it comes, until it exits."""
     assert process.stdout is not None
-    lines.extend(process.stdout)
+    for line in process.stdout:
+        lines.append(line)
 
 
 @pytest.fixture
