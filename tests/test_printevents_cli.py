@@ -346,3 +346,25 @@ def test_ha_admin_reaches_a_backup(ha_cluster) -> None:  # type: ignore[no-untyp
     assert refused.out == "\n"
     assert "--ha-admin" in refused.err
     assert refused.err.endswith("; retrying\n")
+
+
+def test_tls_broker_verified_with_the_given_ca(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """amqps:// with --ssl-trustfile: the broker is verified as by the other tools; a CA that
+    did not sign its certificate is a failure on stderr, retried."""
+    from tls_certs import make_certificates, openssl
+
+    from qpidtools.testing import TlsFiles
+
+    if openssl() is None:
+        pytest.skip("needs the openssl command to make certificates")
+    certs = make_certificates(tmp_path_factory.mktemp("tls"))
+    with BrokerDouble(tls=TlsFiles(certs.server.cert, certs.server.key)) as double:
+        with printing(double.url, "--ssl-trustfile", certs.ca.cert) as tool:
+            tool.wait_connected()
+            verified = tool.stop()
+        with printing(double.url, "--ssl-trustfile", certs.wrong_ca.cert) as tool:
+            wait_for(lambda: tool.errors, what="the verification failure")
+            refused = tool.stop()
+    assert "brokerConnected broker=amqps://127.0.0.1:" in verified.out
+    assert refused.out == "\n"
+    assert "TLS verification of the broker at 127.0.0.1:" in refused.err
