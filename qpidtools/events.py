@@ -205,7 +205,7 @@ class EventStream:
     ) -> None:
         self._items: queue.Queue[Event | BrokerNotice] = queue.Queue()
         self._stop = threading.Event()
-        self._options = {"binding_key": binding_key, "heartbeat": heartbeat}
+        self._binding_key, self._heartbeat = binding_key, heartbeat
         self._retry = retry_interval
         self._threads = [
             threading.Thread(target=self._listen, args=(source,), daemon=True) for source in sources
@@ -239,7 +239,12 @@ class EventStream:
         reported = None
         while not self._stop.is_set():
             try:
-                receiver = EventReceiver(source.settings, broker=source.name, **self._options)  # type: ignore[arg-type]
+                receiver = EventReceiver(
+                    source.settings,
+                    broker=source.name,
+                    binding_key=self._binding_key,
+                    heartbeat=self._heartbeat,
+                )
             except QpidToolsError as error:
                 if str(error) != reported and "connection refused" not in str(error):
                     self._notice(source, False, str(error))
@@ -283,7 +288,7 @@ def matches(event: Event, classes: Collection[str] = (), severities: Collection[
     )
 
 
-class Subscription:
+class EventSubscription:
     """Events of the classes and severities asked for, as an endless iterator; started at once.
 
     Use in a ``with`` block, or call :meth:`close`; connection notices are left out.
@@ -295,7 +300,7 @@ class Subscription:
         self.stream = stream
         self.classes, self.severities = classes, severities
 
-    def __iter__(self) -> Subscription:
+    def __iter__(self) -> EventSubscription:
         return self
 
     def __next__(self) -> Event:
@@ -307,7 +312,7 @@ class Subscription:
     def close(self) -> None:
         self.stream.close()
 
-    def __enter__(self) -> Subscription:
+    def __enter__(self) -> EventSubscription:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -320,7 +325,7 @@ def subscribe(
     classes: Collection[str] = (),
     severities: Collection[str] = (),
     binding_key: str = EVENT_KEY,
-) -> Subscription:
+) -> EventSubscription:
     """Events from one broker (reconnecting if it goes away), filtered by class and severity."""
     source = Source(settings, settings.address.host_port)
-    return Subscription(EventStream([source], binding_key=binding_key), classes, severities)
+    return EventSubscription(EventStream([source], binding_key=binding_key), classes, severities)

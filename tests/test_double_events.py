@@ -13,6 +13,7 @@ from topic_replay import Listener
 from qpidtools import Broker, ConnectionSettings, parse_address
 from qpidtools.events import Event, EventReceiver, subscribe
 from qpidtools.testing import BrokerDouble, send_messages, wait_for
+from qpidtools.testing.model import LOCK
 
 
 @pytest.fixture
@@ -102,3 +103,18 @@ def test_subscribe_yields_typed_events_of_the_classes_asked_for(double: BrokerDo
     assert event.arguments["exType"] == "topic"
     assert event.arguments["durable"] is True
     assert event.timestamp.tzinfo is not None
+
+
+def test_data_indications_come_100_objects_to_a_message(double: BrokerDouble) -> None:
+    """Not recorded (no capture has over 100 objects in a publish): paged as query replies."""
+    listener = Listener(double.address, key_filter("agent.ind.data.#"))
+    try:
+        with LOCK:
+            for number in range(150):
+                double.state.create_queue(f"many-{number}", {})
+        double.events.publish_data()
+        wait_for(lambda: listener.pump() >= 2, what="two data indications")
+        sizes = [len(record["body"]) for record in listener.take()]
+    finally:
+        listener.close()
+    assert sizes == [100, 51]  # the 150 queues and the listener's own

@@ -329,3 +329,42 @@ def test_link_up_and_down(broker_pair) -> None:  # type: ignore[no-untyped-def]
     up, down = "brokerLinkUp rhost=127.0.0.1:<P>", "brokerLinkDown rhost=127.0.0.1:<P>"
     assert [line.partition("broker:")[2] for line in wanted[2:6]] == [up, down, up, down]
     assert ours[1:] == wanted[1:4] + wanted[6:]
+
+
+def test_ha_admin_reaches_a_backup(ha_cluster) -> None:  # type: ignore[no-untyped-def]
+    """An HA member that is not primary refuses other clients: --ha-admin gets through;
+    without it the refusal is said on stderr and the tool keeps trying."""
+    backup = ha_cluster.addresses[0]  # nobody was promoted: every member refuses plain clients
+    with printing(backup, "--ha-admin") as tool:
+        tool.wait_connected()
+        admitted = tool.stop()
+    assert admitted.code == 0
+    assert "brokerConnected" in admitted.out
+    with printing(backup) as tool:
+        wait_for(lambda: tool.errors, what="the refusal")
+        refused = tool.stop()
+    assert refused.out == "\n"
+    assert "--ha-admin" in refused.err
+    assert refused.err.endswith("; retrying\n")
+
+
+def test_tls_broker_verified_with_the_given_ca(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """amqps:// with --ssl-trustfile: the broker is verified as by the other tools; a CA that
+    did not sign its certificate is a failure on stderr, retried."""
+    from tls_certs import make_certificates, openssl
+
+    from qpidtools.testing import TlsFiles
+
+    if openssl() is None:
+        pytest.skip("needs the openssl command to make certificates")
+    certs = make_certificates(tmp_path_factory.mktemp("tls"))
+    with BrokerDouble(tls=TlsFiles(certs.server.cert, certs.server.key)) as double:
+        with printing(double.url, "--ssl-trustfile", certs.ca.cert) as tool:
+            tool.wait_connected()
+            verified = tool.stop()
+        with printing(double.url, "--ssl-trustfile", certs.wrong_ca.cert) as tool:
+            wait_for(lambda: tool.errors, what="the verification failure")
+            refused = tool.stop()
+    assert "brokerConnected broker=amqps://127.0.0.1:" in verified.out
+    assert refused.out == "\n"
+    assert "TLS verification of the broker at 127.0.0.1:" in refused.err

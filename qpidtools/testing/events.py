@@ -11,7 +11,9 @@ A simulation of qpidd's behaviour as captures 320-322 recorded it, not qpidd its
   `_`), routed through that exchange, so the listeners' binding keys decide who gets it.
 - Every `heartbeat_interval` seconds (10 by default, as qpidd's `--mgmt-pub-interval`) the
   queues that changed go out as data indications (see `indications`), then a heartbeat,
-  whose body always says `_heartbeat_interval: 10`.
+  whose body always says `_heartbeat_interval: 10`. While no receiver listens on the topic
+  the double skips these publishes (qpidd publishes to nobody), so the first one after a
+  receiver attaches also carries the queues that changed or appeared in the meantime.
 """
 
 from __future__ import annotations
@@ -133,9 +135,13 @@ class Publisher:
         self._thread.start()
 
     def publish_event(self, package: str, name: str, values: dict[str, Any], severity: str) -> None:
-        exchange = self.state.exchanges.get(TOPIC)
-        if exchange is not None and exchange.bindings:  # nobody listens: spare the encoding
+        if self.listened():  # else spare the encoding
             self.publish(*event_message(self.state, package, name, values, severity))
+
+    def listened(self) -> bool:
+        """Whether any receiver is bound to the topic (call with `LOCK` held)."""
+        exchange = self.state.exchanges.get(TOPIC)
+        return exchange is not None and bool(exchange.bindings)
 
     def publish(self, subject: str, raw: bytes) -> None:
         """Route a message through the topic exchange (call with `LOCK` held)."""
@@ -157,6 +163,9 @@ class Publisher:
                 continue
             if not self.running():
                 return
+            with LOCK:
+                if not self.listened():
+                    continue  # see the module docstring
             self.publish_data()
             self.beat()
 

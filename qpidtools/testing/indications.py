@@ -9,8 +9,9 @@ previous one are sent, all in one message sharing that publish's ``_update_ts``:
   unchanged ones with their older ``_update_ts``;
 - a deleted queue comes once more, in a message of its own, with ``_delete_ts`` set.
 
-Only the queue class is simulated (the other classes qpidd publishes are not); more than 100
-objects in one publish were never recorded, so they are sent in one message.
+Only the queue class is simulated (the other classes qpidd publishes are not). More than 100
+objects in one publish were never recorded; the double sends them 100 to a message, as it
+pages query replies.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 from proton import ulong
 
-from qpidtools.testing.agent import Agent, QmfObject, encode_message
+from qpidtools.testing.agent import PAGE_SIZE, Agent, QmfObject, encode_message
 from qpidtools.testing.model import BrokerState, Queue
 
 # What qpidd counts as the queue's properties; everything else is a statistic.
@@ -92,8 +93,7 @@ class QueueIndications:
             updated = now if new or before is None else before.updated
             self.published[queue] = _Published(stats, updated)
             changed.append(encoded(obj, obj.values if full else stats, updated, 0))
-        if changed:
-            batches.append(changed)
+        batches += [changed[i : i + PAGE_SIZE] for i in range(0, len(changed), PAGE_SIZE)]
         self.everything = False
         subject = f"agent.ind.data.org_apache_qpid_broker.queue.{routing_suffix(self.state)}"
         properties = {**PROPERTIES, "qmf.agent": self.state.agent_name}
