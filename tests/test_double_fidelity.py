@@ -707,8 +707,6 @@ SPECIAL = {
         )
     },
 }  # fmt: skip
-# Recordings the double does not answer yet: each skips, saying so, until it has a scenario.
-NOT_YET_REPLAYED: dict[str, str] = {}
 
 
 def capture_files() -> list[str]:
@@ -716,7 +714,7 @@ def capture_files() -> list[str]:
 
 
 def replay_groups() -> list[list[str]]:
-    left_out = CHAINED | set(SPECIAL) | set(NOT_YET_REPLAYED)
+    left_out = CHAINED | set(SPECIAL)
     groups = [[stem] for stem in capture_files() if stem not in left_out]
     return sorted(groups + CHAINS)
 
@@ -768,16 +766,11 @@ def test_every_capture_has_a_scenario() -> None:
     """...and every scenario its capture: a renamed file must not drop out of the replay."""
     captured = set(capture_files())
     assert captured, f"no NNN-*.json captures in {QMF_CAPTURES}"
-    accounted = set(SCENARIOS) | set(SPECIAL) | set(NOT_YET_REPLAYED)
+    accounted = set(SCENARIOS) | set(SPECIAL)
     assert captured <= accounted
     assert accounted <= captured
     replayed = {stem for group in replay_groups() for stem in group}
-    assert replayed | set(SPECIAL) | set(NOT_YET_REPLAYED) == captured
-
-
-@pytest.mark.parametrize("stem", sorted(NOT_YET_REPLAYED), ids=lambda stem: stem[:3])
-def test_not_yet_replayed(stem: str) -> None:
-    pytest.skip(f"{stem}: {NOT_YET_REPLAYED[stem]}")
+    assert replayed | set(SPECIAL) == captured
 
 
 @pytest.mark.parametrize("gap", sorted(KNOWN_GAPS), ids=lambda gap: f"{gap[0][:3]}-{gap[1]}")
