@@ -60,6 +60,14 @@ def print_json(document: Any) -> None:
     click.echo(json.dumps(document, indent=2, default=str))
 
 
+def json_line(document: Any) -> str:
+    """One JSON document on one line: what the tools that keep printing (samples, events)
+    write per record, so a script can read them line by line."""
+    import json
+
+    return json.dumps(document, default=str)
+
+
 def print_lines(lines: list[str]) -> None:
     """Classic text: written as one block so a 10,000-row listing is one write.
 

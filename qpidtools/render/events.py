@@ -15,11 +15,11 @@ JSON lines (``--json``), one per event, with these keys:
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from qpidtools.events import Event
+from qpidtools.render import json_line as json_document_line
 from qpidtools.render.classic import py2_order, py2_str
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -58,4 +58,4 @@ def json_line(event: Event) -> str:
         "severity": event.severity,
         "arguments": event.arguments,
     }
-    return json.dumps(document, default=str)
+    return json_document_line(document)
