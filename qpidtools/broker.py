@@ -88,10 +88,14 @@ class Broker(Federation):
 
     def info(self) -> BrokerInfo:
         """The broker object: version, port, data directory, uptime and global statistics."""
+        return self.qmf.typed(BrokerInfo.from_qmf, [self.broker_object()])[0]
+
+    def broker_object(self) -> QmfObject:
+        """The broker object as sent; its ``update_ts`` is the broker's clock at the query."""
         found = self.qmf.query_class("broker", BROKER_PACKAGE)
         if not found:
             raise QpidToolsError(f"the broker at {self.address} has no broker object")
-        return self.qmf.typed(BrokerInfo.from_qmf, found[:1])[0]
+        return found[0]
 
     def queues(self) -> list[Queue]:
         return self.qmf.typed(Queue.from_qmf, self.qmf.query_class("queue", BROKER_PACKAGE))
@@ -129,11 +133,9 @@ class Broker(Federation):
     def snapshot(self, kind: str = "queue", counters: Sequence[str] | None = None) -> Snapshot:
         """The counters of every queue (or ``exchange``, or the ``broker``) at the broker's
         clock: two of them give rates with :func:`qpidtools.rates`. Two queries."""
-        clock = self.qmf.query_class("broker", BROKER_PACKAGE)
-        if not clock:
-            raise QpidToolsError(f"the broker at {self.address} has no broker object")
-        found = clock if kind == "broker" else self.qmf.query_class(kind, BROKER_PACKAGE)
-        return Snapshot.of_objects(clock[0].update_ts, found, kind, counters)
+        clock = self.broker_object()
+        found = [clock] if kind == "broker" else self.qmf.query_class(kind, BROKER_PACKAGE)
+        return Snapshot.of_objects(clock.update_ts, found, kind, counters)
 
     def memory(self) -> MemoryStatistics | None:
         found = self.qmf.query_class("memory")

@@ -179,15 +179,8 @@ _RATE_KEYS = {
 }
 
 
-def _broker_object(broker: Broker) -> QmfObject:
-    found = broker.qmf.query_class("broker", BROKER_PACKAGE)
-    if not found:
-        raise QpidToolsError(f"the broker at {broker.address} has no broker object")
-    return found[0]
-
-
 def general(broker: Broker, watching: bool) -> Sample:
-    info = _broker_object(broker)
+    info = broker.broker_object()
     clusters = broker.objects("cluster")
     cluster = str(clusters[0].values.get("clusterName", "")) if clusters else "<standalone>"
     sizes = [len(broker.objects(name)) for name in ("connection", "session", "exchange", "queue")]
@@ -213,7 +206,7 @@ def statistics_table(title: str, values: Mapping[str, Any], broker_wide: bool) -
 
 def connections(broker: Broker, watching: bool) -> Sample:
     found = [monitoring.Connection.from_qmf(obj) for obj in broker.objects("connection")]
-    now = _broker_object(broker).update_ts
+    now = broker.broker_object().update_ts
     rows = [
         (
             conn.address,
@@ -248,7 +241,7 @@ def queues(broker: Broker, watching: bool) -> Sample:
 
 
 def _watched(broker: Broker, found: list[QmfObject], kind: str) -> Snapshot:
-    return Snapshot.of_objects(_broker_object(broker).update_ts, found, kind)
+    return Snapshot.of_objects(broker.broker_object().update_ts, found, kind)
 
 
 def queue(broker: Broker, name: str, watching: bool) -> Sample | None:
