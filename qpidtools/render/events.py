@@ -20,18 +20,7 @@ from typing import Any
 
 from qpidtools.events import Event
 from qpidtools.render import json_line as json_document_line
-from qpidtools.render.classic import py2_order, py2_str
-
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def classic_time(moment: datetime) -> str:
-    """``%c`` of the C locale in UTC, as the classic tool printed: ``Tue Dec  1 07:04:13 2026``."""
-    return (
-        f"{_DAYS[moment.weekday()]} {_MONTHS[moment.month - 1]} {moment.day:2d} "
-        f"{moment:%H:%M:%S} {moment.year}"
-    )
+from qpidtools.render.classic import classic_time, py2_order, py2_str
 
 
 def classic_line(event: Event) -> str:
