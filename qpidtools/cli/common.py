@@ -153,6 +153,11 @@ LOGIN_AND_TLS_OPTIONS: tuple[Decorator, ...] = (
     ),
 )
 
+#: ``--ha-admin``, read by :func:`invocation` (qpid-ha needs none: it always connects so).
+HA_ADMIN_OPTION = remembered_option(
+    "--ha-admin", is_flag=True, default=None, help="Allow connecting to an HA backup broker."
+)
+
 OUTPUT_OPTIONS: tuple[Decorator, ...] = (
     remembered_option(
         "--json",

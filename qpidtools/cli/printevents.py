@@ -26,10 +26,10 @@ import click
 
 from qpidtools.cli.common import (
     CONTEXT_SETTINGS,
+    HA_ADMIN_OPTION,
     LOGIN_AND_TLS_OPTIONS,
     Decorator,
     invocation,
-    remembered_option,
     run,
     version_option,
     warn,
@@ -65,8 +65,7 @@ def _options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--heartbeats", is_flag=True, help="Use AMQP heartbeats (5 s), so a "
                      "broker that vanishes without closing the connection is noticed."),
         *LOGIN_AND_TLS_OPTIONS,
-        remembered_option("--ha-admin", is_flag=True, default=None,
-                          help="Allow connection to an HA backup broker."),
+        HA_ADMIN_OPTION,
         click.option("--json", "json_output", is_flag=True,
                      help="Print one JSON document per line per event."),
         click.option(

@@ -25,6 +25,7 @@ import click
 
 from qpidtools.cli.common import (
     CONTEXT_SETTINGS,
+    HA_ADMIN_OPTION,
     Decorator,
     Invocation,
     invocation,
@@ -79,8 +80,7 @@ _COMMON = shared_options(
                  callback=_alias_of("sasl_mechanism"),
                  help="Same as --sasl-mechanism: how this tool logs in to the broker (the "
                  "brokers' own login is the MECHANISM argument)."),
-    remembered_option("--ha-admin", is_flag=True, default=None,
-                      help="Allow connecting to an HA backup broker."),
+    HA_ADMIN_OPTION,
     remembered_option("--dot", is_flag=True, default=None,
                       help="route map: print the map as a Graphviz DOT graph."),
     verbose_help="Verbose output: the link state, each step, and on failure the broker's error "

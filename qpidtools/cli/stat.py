@@ -18,6 +18,7 @@ from click.shell_completion import CompletionItem
 
 from qpidtools.cli.common import (
     CONTEXT_SETTINGS,
+    HA_ADMIN_OPTION,
     Decorator,
     Invocation,
     invocation,
@@ -120,12 +121,7 @@ def _view_options(command: Callable[..., Any]) -> Callable[..., Any]:
     help="Print the broker, queue and exchange statistics in the OpenMetrics text format "
     "(for Prometheus: node_exporter's textfile collector or a scrape wrapper).",
 )
-@shared_options(
-    click.option(
-        "--ha-admin", "ha_admin", is_flag=True, help="Allow connecting to an HA backup broker."
-    ),
-    timeout_short="-t",
-)
+@shared_options(HA_ADMIN_OPTION, timeout_short="-t")
 @version_option()
 @click.pass_context
 def cli(
@@ -137,7 +133,6 @@ def cli(
     watch: float | None,
     count: int | None,
     openmetrics: bool,
-    ha_admin: bool,
 ) -> None:
     """Show statistics of a qpidd broker: general (-g), connections (-c), exchanges (-e),
     queues (-q [QUEUE]), subscriptions (-u), memory (-m) or ACL (--acl).
@@ -149,7 +144,7 @@ def cli(
     if openmetrics:
         if watch is not None:
             raise UsageError("--openmetrics prints one document; use it without --watch")
-        _print_openmetrics(invocation(ctx, ha_admin=ha_admin))
+        _print_openmetrics(invocation(ctx))
         return
     if view is None:
         raise UsageError(NO_VIEW)
@@ -160,7 +155,7 @@ def cli(
         queue_name = None
     if sort_by is not None and queue_name is None:
         _check_sort_column(view, sort_by, watching=watch is not None)
-    inv = invocation(ctx, ha_admin=ha_admin)
+    inv = invocation(ctx)
     from qpidtools.cli.stat_show import Request, show
 
     show(inv, Request(view, queue_name, sort_by, increasing, limit, watch, count))
