@@ -28,6 +28,7 @@ from qpidtools.cli.common import (
     HA_ADMIN_OPTION,
     Decorator,
     Invocation,
+    connect,
     invocation,
     remember,
     remembered_option,
@@ -114,13 +115,12 @@ def _addresses(*texts: str) -> list[BrokerAddress]:
 def _open(inv: Invocation, address: BrokerAddress | None = None) -> AbstractContextManager[Broker]:
     """A connection to ``address``, with the options' credentials and TLS; by default to the
     broker the options name (the profile, $QPIDTOOLS_BROKER or localhost)."""
-    from qpidtools.broker import Broker
-
-    settings = inv.settings if address is None else inv.settings.for_address(address)
-    return Broker.connect(settings)
+    return connect(inv.settings if address is None else inv.settings.for_address(address))
 
 
-def _connect(inv: Invocation, broker: str | None) -> tuple[BrokerAddress, Any]:
+def _connect(
+    inv: Invocation, broker: str | None
+) -> tuple[BrokerAddress, AbstractContextManager[Broker]]:
     """The broker to manage: BROKER as typed, else the default (profile, env, localhost)."""
     address = inv.settings.address if broker is None else _addresses(broker)[0]
     return address, _open(inv, address)

@@ -21,6 +21,7 @@ from qpidtools.cli.common import (
     HA_ADMIN_OPTION,
     Decorator,
     Invocation,
+    connect,
     invocation,
     run,
     shared_options,
@@ -174,10 +175,9 @@ def _check_sort_column(view: str, sort_by: str, watching: bool) -> None:
 
 
 def _print_openmetrics(inv: Invocation) -> None:
-    from qpidtools.broker import Broker
     from qpidtools.render.openmetrics import openmetrics
 
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         click.echo(openmetrics(broker), nl=False)
 
 
