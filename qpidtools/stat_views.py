@@ -18,6 +18,7 @@ from qpidtools.errors import QpidToolsError
 from qpidtools.monitoring import RATE_COUNTERS, Snapshot
 from qpidtools.qmf import QmfObject, reference_key
 from qpidtools.render.classic import py2_order, py2_repr
+from qpidtools.render.openmetrics import exposition, families
 from qpidtools.render.stat import (
     Column,
     Table,
@@ -379,3 +380,13 @@ SORTABLE: dict[str, tuple[Column, ...]] = {
 }
 #: Views whose main table gets rate columns with ``--watch``.
 RATED = ("general", "exchanges", "queues")
+
+
+def openmetrics(broker: Broker) -> str:
+    """``--openmetrics``: the broker, queue and exchange classes, queried once each, as
+    OpenMetrics text (:mod:`qpidtools.render.openmetrics`)."""
+    found = broker.qmf.query_class("broker", BROKER_PACKAGE)
+    broker_values = found[0].values if found else {}
+    queues = [obj.values for obj in broker.qmf.query_class("queue", BROKER_PACKAGE)]
+    exchanges = [obj.values for obj in broker.qmf.query_class("exchange", BROKER_PACKAGE)]
+    return exposition(families(broker.address, broker_values, queues, exchanges))

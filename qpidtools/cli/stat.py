@@ -175,7 +175,7 @@ def _check_sort_column(view: str, sort_by: str, watching: bool) -> None:
 
 
 def _print_openmetrics(inv: Invocation) -> None:
-    from qpidtools.render.openmetrics import openmetrics
+    from qpidtools.stat_views import openmetrics
 
     with connect(inv.settings) as broker:
         click.echo(openmetrics(broker), nl=False)
