@@ -82,9 +82,10 @@ class Broker(Federation):
 
     # -- queries ---------------------------------------------------------------------------
 
-    def objects(self, class_name: str) -> list[QmfObject]:
-        """Every object of any QMF class (``list TYPE``); an unknown class is empty."""
-        return self.qmf.query_class(class_name)
+    def objects(self, class_name: str, package: str | None = None) -> list[QmfObject]:
+        """Every object of any QMF class (``list TYPE``), of any package unless one is named;
+        an unknown class is empty."""
+        return self.qmf.query_class(class_name, package)
 
     def info(self) -> BrokerInfo:
         """The broker object: version, port, data directory, uptime and global statistics."""

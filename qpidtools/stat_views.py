@@ -226,7 +226,7 @@ def connections(broker: Broker, watching: bool) -> Sample:
 
 
 def exchanges(broker: Broker, watching: bool) -> Sample:
-    found = broker.qmf.query_class("exchange", BROKER_PACKAGE)
+    found = broker.objects("exchange", BROKER_PACKAGE)
     keys = ["type", "durable", *(column.key for column in EXCHANGE_COLUMNS[3:])]
     rows = [(obj.values.get("name", obj.key), *map(obj.values.get, keys)) for obj in found]
     table = Table("Exchanges", "exchanges", EXCHANGE_COLUMNS, rows)
@@ -234,7 +234,7 @@ def exchanges(broker: Broker, watching: bool) -> Sample:
 
 
 def queues(broker: Broker, watching: bool) -> Sample:
-    found = broker.qmf.query_class("queue", BROKER_PACKAGE)
+    found = broker.objects("queue", BROKER_PACKAGE)
     keys = [column.key for column in QUEUE_COLUMNS[1:]]
     rows = [(obj.values.get("name", obj.key), *map(obj.values.get, keys)) for obj in found]
     table = Table("Queues", "queues", QUEUE_COLUMNS, rows)
@@ -385,8 +385,8 @@ RATED = ("general", "exchanges", "queues")
 def openmetrics(broker: Broker) -> str:
     """``--openmetrics``: the broker, queue and exchange classes, queried once each, as
     OpenMetrics text (:mod:`qpidtools.render.openmetrics`)."""
-    found = broker.qmf.query_class("broker", BROKER_PACKAGE)
+    found = broker.objects("broker", BROKER_PACKAGE)
     broker_values = found[0].values if found else {}
-    queues = [obj.values for obj in broker.qmf.query_class("queue", BROKER_PACKAGE)]
-    exchanges = [obj.values for obj in broker.qmf.query_class("exchange", BROKER_PACKAGE)]
+    queues = [obj.values for obj in broker.objects("queue", BROKER_PACKAGE)]
+    exchanges = [obj.values for obj in broker.objects("exchange", BROKER_PACKAGE)]
     return exposition(families(broker.address, broker_values, queues, exchanges))
