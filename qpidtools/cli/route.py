@@ -34,6 +34,7 @@ from qpidtools.cli.common import (
     remembered_option,
     run,
     shared_options,
+    stacked,
     version_option,
     warn,
 )
@@ -198,9 +199,7 @@ def command(group: click.Group, name: str, *arguments: Decorator) -> Decorator:
     """``group``'s command ``name``, taking the context, ``arguments`` and every option."""
 
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
-        function = click.pass_context(function)
-        for argument in reversed(arguments):
-            function = argument(function)
+        function = stacked(*arguments)(click.pass_context(function))
         return group.command(name, context_settings=CONTEXT_SETTINGS)(_COMMON(function))
 
     return decorate
