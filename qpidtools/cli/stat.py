@@ -10,7 +10,6 @@ sample). The views and their queries are in :mod:`qpidtools.stat_views`.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import click
@@ -25,6 +24,7 @@ from qpidtools.cli.common import (
     invocation,
     run,
     shared_options,
+    stacked,
     version_option,
     warn,
 )
@@ -73,16 +73,13 @@ def complete_columns(
     return [CompletionItem(header) for header in headers if header.startswith(incomplete)]
 
 
-def _view_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``-g -c -e -q -u -m --acl``, in the classic help's order."""
-    for flags, name, text in reversed(VIEW_OPTIONS):
-        command = _view_option(flags, name, text)(command)
-    return command
+#: ``-g -c -e -q -u -m --acl``, in the classic help's order.
+_VIEW_OPTIONS = stacked(*(_view_option(*option) for option in VIEW_OPTIONS))
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("queue_name", metavar="[QUEUE]", required=False, shell_complete=complete_queues)
-@_view_options
+@_VIEW_OPTIONS
 @click.option(
     "-S",
     "--sort-by",
