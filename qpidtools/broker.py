@@ -8,9 +8,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from qpidtools.address import BrokerAddress
 from qpidtools.errors import (
@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # configuration as code is imported when used: start-up stays
     from qpidtools.configuration import Configuration, CurrentConfiguration
 
 BROKER_PACKAGE = "org.apache.qpid.broker"
+T = TypeVar("T")
 
 
 def binding_name(exchange: str, queue: str, key: str = "") -> str:
@@ -81,16 +82,21 @@ class Broker(Federation):
 
     # -- queries ---------------------------------------------------------------------------
 
-    def objects(self, class_name: str) -> list[QmfObject]:
-        """Every object of any QMF class (``list TYPE``); an unknown class is empty."""
-        return self.qmf.query_class(class_name)
+    def objects(self, class_name: str, package: str | None = None) -> list[QmfObject]:
+        """Every object of any QMF class (``list TYPE``), of any package unless one is named;
+        an unknown class is empty."""
+        return self.qmf.query_class(class_name, package)
 
     def info(self) -> BrokerInfo:
         """The broker object: version, port, data directory, uptime and global statistics."""
+        return self.qmf.typed(BrokerInfo.from_qmf, [self.broker_object()])[0]
+
+    def broker_object(self) -> QmfObject:
+        """The broker object as sent; its ``update_ts`` is the broker's clock at the query."""
         found = self.qmf.query_class("broker", BROKER_PACKAGE)
         if not found:
             raise QpidToolsError(f"the broker at {self.address} has no broker object")
-        return self.qmf.typed(BrokerInfo.from_qmf, found[:1])[0]
+        return found[0]
 
     def queues(self) -> list[Queue]:
         return self.qmf.typed(Queue.from_qmf, self.qmf.query_class("queue", BROKER_PACKAGE))
@@ -128,11 +134,9 @@ class Broker(Federation):
     def snapshot(self, kind: str = "queue", counters: Sequence[str] | None = None) -> Snapshot:
         """The counters of every queue (or ``exchange``, or the ``broker``) at the broker's
         clock: two of them give rates with :func:`qpidtools.rates`. Two queries."""
-        clock = self.qmf.query_class("broker", BROKER_PACKAGE)
-        if not clock:
-            raise QpidToolsError(f"the broker at {self.address} has no broker object")
-        found = clock if kind == "broker" else self.qmf.query_class(kind, BROKER_PACKAGE)
-        return Snapshot.of_objects(clock[0].update_ts, found, kind, counters)
+        clock = self.broker_object()
+        found = [clock] if kind == "broker" else self.qmf.query_class(kind, BROKER_PACKAGE)
+        return Snapshot.of_objects(clock.update_ts, found, kind, counters)
 
     def memory(self) -> MemoryStatistics | None:
         found = self.qmf.query_class("memory")
@@ -413,21 +417,31 @@ def ha_broker_at(settings: ConnectionSettings) -> HaBroker:
 def ha_brokers(
     settings: ConnectionSettings, addresses: Sequence[BrokerAddress]
 ) -> list[HaBroker | QpidToolsError]:
-    """The HA broker object of each address, or the error that stopped us getting it.
+    """The HA broker object of each address, or the error that stopped us getting it."""
+    return ask_each(settings, addresses, ha_broker_at)
 
-    Every broker gets its own connection (``settings`` with the address swapped in) and its
-    own thread, so a broker that never answers costs one timeout, not one per broker behind it.
+
+def ask_each(
+    settings: ConnectionSettings,
+    addresses: Sequence[BrokerAddress],
+    question: Callable[[ConnectionSettings], T],
+) -> list[T | QpidToolsError]:
+    """``question(settings for the address)`` for each address, or the error that stopped it.
+
+    Every broker is asked in its own thread (``settings`` with the address swapped in, so each
+    gets its own connection and timeout): a broker that never answers costs one timeout, not
+    one per broker behind it.
     """
-    from concurrent.futures import ThreadPoolExecutor  # only qpid-ha --all needs threads
+    from concurrent.futures import ThreadPoolExecutor  # only tools asking many brokers need it
 
     if not addresses:
         return []
 
-    def fetch(address: BrokerAddress) -> HaBroker | QpidToolsError:
+    def ask(address: BrokerAddress) -> T | QpidToolsError:
         try:
-            return ha_broker_at(settings.for_address(address))
+            return question(settings.for_address(address))
         except QpidToolsError as error:
             return error
 
     with ThreadPoolExecutor(max_workers=len(addresses)) as pool:
-        return list(pool.map(fetch, addresses))
+        return list(pool.map(ask, addresses))

@@ -186,14 +186,17 @@ class MappedBroker:
     error: QpidToolsError | None = None
 
 
-def _survey(settings: ConnectionSettings, address: str) -> MappedBroker:
+def _survey(settings: ConnectionSettings) -> tuple[list[Link], list[Bridge]]:
     from qpidtools.broker import Broker
 
-    try:
-        with Broker.connect(settings) as broker:
-            return MappedBroker(address, broker.links(), broker.bridges())
-    except QpidToolsError as error:
-        return MappedBroker(address, error=error)
+    with Broker.connect(settings) as broker:
+        return broker.links(), broker.bridges()
+
+
+def _mapped(address: str, found: tuple[list[Link], list[Bridge]] | QpidToolsError) -> MappedBroker:
+    if isinstance(found, QpidToolsError):
+        return MappedBroker(address, error=found)
+    return MappedBroker(address, *found)
 
 
 def _identity(host: str, port: int) -> tuple[str, int]:
@@ -207,22 +210,20 @@ def federation_map(settings: ConnectionSettings, start: BrokerAddress) -> list[M
     the timeout of ``settings``, so silent brokers cost one timeout per step, not one each.
     A broker that cannot be asked is listed with its error and not followed further.
     """
-    from concurrent.futures import ThreadPoolExecutor
+    from qpidtools.broker import ask_each
 
-    found = [_survey(settings.for_address(start), start.host_port)]
+    found: list[MappedBroker] = []
     known = {_identity(start.host, start.port)}
-    frontier = found
-    while frontier:
-        targets: list[BrokerAddress] = []
+    targets = [start]
+    while targets:
+        answers = ask_each(settings, targets, _survey)
+        frontier = [
+            _mapped(a.host_port, answer) for a, answer in zip(targets, answers, strict=True)
+        ]
+        found.extend(frontier)
+        targets = []
         for link in (link for broker in frontier for link in broker.links):
             if _identity(link.host, link.port) not in known:
                 known.add(_identity(link.host, link.port))
                 targets.append(replace(start, host=link.host, port=link.port))
-        if not targets:
-            break
-        with ThreadPoolExecutor(max_workers=len(targets)) as pool:
-            frontier = list(
-                pool.map(lambda a: _survey(settings.for_address(a), a.host_port), targets)
-            )
-        found.extend(frontier)
     return found

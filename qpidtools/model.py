@@ -26,7 +26,7 @@ from qpidtools.options import (
 )
 from qpidtools.qmf import QmfObject, reference_key
 
-#: Re-exported from :mod:`qpidtools.options`, where scripts found them before.
+#: Defined in :mod:`qpidtools.options`; re-exported here, where scripts found them before.
 __all__ = [
     "REPLICATE_LEVELS",
     "LIMIT_POLICIES",

@@ -18,6 +18,7 @@ from qpidtools.errors import QpidToolsError
 from qpidtools.monitoring import RATE_COUNTERS, Snapshot
 from qpidtools.qmf import QmfObject, reference_key
 from qpidtools.render.classic import py2_order, py2_repr
+from qpidtools.render.openmetrics import exposition, families
 from qpidtools.render.stat import (
     Column,
     Table,
@@ -179,15 +180,8 @@ _RATE_KEYS = {
 }
 
 
-def _broker_object(broker: Broker) -> QmfObject:
-    found = broker.qmf.query_class("broker", BROKER_PACKAGE)
-    if not found:
-        raise QpidToolsError(f"the broker at {broker.address} has no broker object")
-    return found[0]
-
-
 def general(broker: Broker, watching: bool) -> Sample:
-    info = _broker_object(broker)
+    info = broker.broker_object()
     clusters = broker.objects("cluster")
     cluster = str(clusters[0].values.get("clusterName", "")) if clusters else "<standalone>"
     sizes = [len(broker.objects(name)) for name in ("connection", "session", "exchange", "queue")]
@@ -213,7 +207,7 @@ def statistics_table(title: str, values: Mapping[str, Any], broker_wide: bool) -
 
 def connections(broker: Broker, watching: bool) -> Sample:
     found = [monitoring.Connection.from_qmf(obj) for obj in broker.objects("connection")]
-    now = _broker_object(broker).update_ts
+    now = broker.broker_object().update_ts
     rows = [
         (
             conn.address,
@@ -232,7 +226,7 @@ def connections(broker: Broker, watching: bool) -> Sample:
 
 
 def exchanges(broker: Broker, watching: bool) -> Sample:
-    found = broker.qmf.query_class("exchange", BROKER_PACKAGE)
+    found = broker.objects("exchange", BROKER_PACKAGE)
     keys = ["type", "durable", *(column.key for column in EXCHANGE_COLUMNS[3:])]
     rows = [(obj.values.get("name", obj.key), *map(obj.values.get, keys)) for obj in found]
     table = Table("Exchanges", "exchanges", EXCHANGE_COLUMNS, rows)
@@ -240,7 +234,7 @@ def exchanges(broker: Broker, watching: bool) -> Sample:
 
 
 def queues(broker: Broker, watching: bool) -> Sample:
-    found = broker.qmf.query_class("queue", BROKER_PACKAGE)
+    found = broker.objects("queue", BROKER_PACKAGE)
     keys = [column.key for column in QUEUE_COLUMNS[1:]]
     rows = [(obj.values.get("name", obj.key), *map(obj.values.get, keys)) for obj in found]
     table = Table("Queues", "queues", QUEUE_COLUMNS, rows)
@@ -248,7 +242,7 @@ def queues(broker: Broker, watching: bool) -> Sample:
 
 
 def _watched(broker: Broker, found: list[QmfObject], kind: str) -> Snapshot:
-    return Snapshot.of_objects(_broker_object(broker).update_ts, found, kind)
+    return Snapshot.of_objects(broker.broker_object().update_ts, found, kind)
 
 
 def queue(broker: Broker, name: str, watching: bool) -> Sample | None:
@@ -386,3 +380,13 @@ SORTABLE: dict[str, tuple[Column, ...]] = {
 }
 #: Views whose main table gets rate columns with ``--watch``.
 RATED = ("general", "exchanges", "queues")
+
+
+def openmetrics(broker: Broker) -> str:
+    """``--openmetrics``: the broker, queue and exchange classes, queried once each, as
+    OpenMetrics text (:mod:`qpidtools.render.openmetrics`)."""
+    found = broker.objects("broker", BROKER_PACKAGE)
+    broker_values = found[0].values if found else {}
+    queues = [obj.values for obj in broker.objects("queue", BROKER_PACKAGE)]
+    exchanges = [obj.values for obj in broker.objects("exchange", BROKER_PACKAGE)]
+    return exposition(families(broker.address, broker_values, queues, exchanges))

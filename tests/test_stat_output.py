@@ -64,6 +64,9 @@ class RecordedBroker:
 
     objects = query_class
 
+    def broker_object(self) -> QmfObject:
+        return self.classes["broker"][0]
+
     def query_object(self, object_name: str) -> QmfObject | None:
         kind, name = object_name.split(":")[1:3]
         found = [o for o in self.classes[kind] if o.values.get("name") == name]

@@ -153,6 +153,11 @@ LOGIN_AND_TLS_OPTIONS: tuple[Decorator, ...] = (
     ),
 )
 
+#: ``--ha-admin``, read by :func:`invocation` (qpid-ha needs none: it always connects so).
+HA_ADMIN_OPTION = remembered_option(
+    "--ha-admin", is_flag=True, default=None, help="Allow connecting to an HA backup broker."
+)
+
 OUTPUT_OPTIONS: tuple[Decorator, ...] = (
     remembered_option(
         "--json",
@@ -190,11 +195,16 @@ def shared_options(
             "-v", "--verbose", is_flag=True, default=None, help=verbose_help
         )
         output = (*OUTPUT_OPTIONS[:-1], verbose)
-    options = (_BROKER, timeout, *LOGIN_AND_TLS_OPTIONS, *extra, *output)
+    return stacked(_BROKER, timeout, *LOGIN_AND_TLS_OPTIONS, *extra, *output)
+
+
+def stacked(*decorators: Decorator) -> Decorator:
+    """``decorators`` applied as if written one above the other in this order, so options
+    and arguments appear in it on the help page and the command line."""
 
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
-        for option in reversed(options):
-            function = option(function)
+        for decorator in reversed(decorators):
+            function = decorator(function)
         return function
 
     return decorate

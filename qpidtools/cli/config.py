@@ -28,6 +28,7 @@ from qpidtools.cli.common import (
     remembered_option,
     run,
     shared_options,
+    stacked,
     version_option,
     warn,
 )
@@ -587,20 +588,12 @@ def delete_exchange(ctx: click.Context, name: str) -> None:
 
 def binding_params(conditions: str) -> Decorator:
     """``EXCHANGE QUEUE [KEY] [all|any K=V ...]``, as bind and unbind both take them."""
-
-    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
-        for argument in reversed(
-            (
-                click.argument("exchange", shell_complete=complete_exchanges),
-                click.argument("queue", shell_complete=complete_queues),
-                click.argument("key", default="", required=False),
-                click.argument(conditions, nargs=-1, metavar="[all|any K=V ...]"),
-            )
-        ):
-            function = argument(function)
-        return function
-
-    return decorate
+    return stacked(
+        click.argument("exchange", shell_complete=complete_exchanges),
+        click.argument("queue", shell_complete=complete_queues),
+        click.argument("key", default="", required=False),
+        click.argument(conditions, nargs=-1, metavar="[all|any K=V ...]"),
+    )
 
 
 @cli.command("bind", context_settings=CONTEXT_SETTINGS)

@@ -20,17 +20,17 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from qpidtools.cli.common import (
     CONTEXT_SETTINGS,
+    HA_ADMIN_OPTION,
     LOGIN_AND_TLS_OPTIONS,
-    Decorator,
     invocation,
-    remembered_option,
     run,
+    stacked,
     version_option,
     warn,
 )
@@ -60,39 +60,34 @@ class NoEvent(QpidToolsError):
     """``--timeout``: nothing arrived in time (exit 1)."""
 
 
-def _options(function: Callable[..., Any]) -> Callable[..., Any]:
-    options: tuple[Decorator, ...] = (
-        click.option("--heartbeats", is_flag=True, help="Use AMQP heartbeats (5 s), so a "
-                     "broker that vanishes without closing the connection is noticed."),
-        *LOGIN_AND_TLS_OPTIONS,
-        remembered_option("--ha-admin", is_flag=True, default=None,
-                          help="Allow connection to an HA backup broker."),
-        click.option("--json", "json_output", is_flag=True,
-                     help="Print one JSON document per line per event."),
-        click.option(
-            "--class", "classes", multiple=True, metavar="NAME",
-            shell_complete=fixed(KNOWN_CLASSES),
-            help="Only events of this class, e.g. queueDeclare (repeatable).",
-        ),
-        click.option(
-            "--severity", "severities", multiple=True, type=click.Choice(SEVERITIES),
-            help="Only events of this severity (repeatable).",
-        ),
-        click.option("--count", type=click.IntRange(min=1), metavar="N",
-                     help="Exit 0 after N events."),
-        click.option(
-            "--timeout", "idle_timeout", type=click.FloatRange(min=0, min_open=True),
-            metavar="SECONDS", help="Exit 1 if no event arrives for SECONDS.",
-        ),
-    )  # fmt: skip
-    for option in reversed(options):
-        function = option(function)
-    return function
+_OPTIONS = stacked(
+    click.option("--heartbeats", is_flag=True, help="Use AMQP heartbeats (5 s), so a "
+                 "broker that vanishes without closing the connection is noticed."),
+    *LOGIN_AND_TLS_OPTIONS,
+    HA_ADMIN_OPTION,
+    click.option("--json", "json_output", is_flag=True,
+                 help="Print one JSON document per line per event."),
+    click.option(
+        "--class", "classes", multiple=True, metavar="NAME",
+        shell_complete=fixed(KNOWN_CLASSES),
+        help="Only events of this class, e.g. queueDeclare (repeatable).",
+    ),
+    click.option(
+        "--severity", "severities", multiple=True, type=click.Choice(SEVERITIES),
+        help="Only events of this severity (repeatable).",
+    ),
+    click.option("--count", type=click.IntRange(min=1), metavar="N",
+                 help="Exit 0 after N events."),
+    click.option(
+        "--timeout", "idle_timeout", type=click.FloatRange(min=0, min_open=True),
+        metavar="SECONDS", help="Exit 1 if no event arrives for SECONDS.",
+    ),
+)  # fmt: skip
 
 
 @click.command(context_settings=CONTEXT_SETTINGS, epilog=EPILOG)
 @click.argument("brokers", nargs=-1, metavar="[BROKER]...")
-@_options
+@_OPTIONS
 @version_option()
 @click.pass_context
 def cli(

@@ -142,6 +142,7 @@ def _poll(
     from qpidtools.broker import Broker
     from qpidtools.errors import QpidToolsError
     from qpidtools.polling import poll
+    from qpidtools.render import json_line
 
     previous: Snapshot | None = None  # the baseline of the next rows
     failing = False  # warn once per outage
@@ -165,10 +166,3 @@ def _poll(
 
 def main() -> None:
     sys.exit(run(cli, PROG))
-
-
-def json_line(row: Mapping[str, Any]) -> str:
-    """One sample as a JSON line (json is imported here: start-up never needs it)."""
-    import json
-
-    return json.dumps(row)

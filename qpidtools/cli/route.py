@@ -25,13 +25,16 @@ import click
 
 from qpidtools.cli.common import (
     CONTEXT_SETTINGS,
+    HA_ADMIN_OPTION,
     Decorator,
     Invocation,
+    connect,
     invocation,
     remember,
     remembered_option,
     run,
     shared_options,
+    stacked,
     version_option,
     warn,
 )
@@ -79,8 +82,7 @@ _COMMON = shared_options(
                  callback=_alias_of("sasl_mechanism"),
                  help="Same as --sasl-mechanism: how this tool logs in to the broker (the "
                  "brokers' own login is the MECHANISM argument)."),
-    remembered_option("--ha-admin", is_flag=True, default=None,
-                      help="Allow connecting to an HA backup broker."),
+    HA_ADMIN_OPTION,
     remembered_option("--dot", is_flag=True, default=None,
                       help="route map: print the map as a Graphviz DOT graph."),
     verbose_help="Verbose output: the link state, each step, and on failure the broker's error "
@@ -114,13 +116,12 @@ def _addresses(*texts: str) -> list[BrokerAddress]:
 def _open(inv: Invocation, address: BrokerAddress | None = None) -> AbstractContextManager[Broker]:
     """A connection to ``address``, with the options' credentials and TLS; by default to the
     broker the options name (the profile, $QPIDTOOLS_BROKER or localhost)."""
-    from qpidtools.broker import Broker
-
-    settings = inv.settings if address is None else inv.settings.for_address(address)
-    return Broker.connect(settings)
+    return connect(inv.settings if address is None else inv.settings.for_address(address))
 
 
-def _connect(inv: Invocation, broker: str | None) -> tuple[BrokerAddress, Any]:
+def _connect(
+    inv: Invocation, broker: str | None
+) -> tuple[BrokerAddress, AbstractContextManager[Broker]]:
     """The broker to manage: BROKER as typed, else the default (profile, env, localhost)."""
     address = inv.settings.address if broker is None else _addresses(broker)[0]
     return address, _open(inv, address)
@@ -198,9 +199,7 @@ def command(group: click.Group, name: str, *arguments: Decorator) -> Decorator:
     """``group``'s command ``name``, taking the context, ``arguments`` and every option."""
 
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
-        function = click.pass_context(function)
-        for argument in reversed(arguments):
-            function = argument(function)
+        function = stacked(*arguments)(click.pass_context(function))
         return group.command(name, context_settings=CONTEXT_SETTINGS)(_COMMON(function))
 
     return decorate

@@ -10,7 +10,6 @@ sample). The views and their queries are in :mod:`qpidtools.stat_views`.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import click
@@ -18,11 +17,14 @@ from click.shell_completion import CompletionItem
 
 from qpidtools.cli.common import (
     CONTEXT_SETTINGS,
+    HA_ADMIN_OPTION,
     Decorator,
     Invocation,
+    connect,
     invocation,
     run,
     shared_options,
+    stacked,
     version_option,
     warn,
 )
@@ -71,16 +73,13 @@ def complete_columns(
     return [CompletionItem(header) for header in headers if header.startswith(incomplete)]
 
 
-def _view_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``-g -c -e -q -u -m --acl``, in the classic help's order."""
-    for flags, name, text in reversed(VIEW_OPTIONS):
-        command = _view_option(flags, name, text)(command)
-    return command
+#: ``-g -c -e -q -u -m --acl``, in the classic help's order.
+_VIEW_OPTIONS = stacked(*(_view_option(*option) for option in VIEW_OPTIONS))
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("queue_name", metavar="[QUEUE]", required=False, shell_complete=complete_queues)
-@_view_options
+@_VIEW_OPTIONS
 @click.option(
     "-S",
     "--sort-by",
@@ -120,12 +119,7 @@ def _view_options(command: Callable[..., Any]) -> Callable[..., Any]:
     help="Print the broker, queue and exchange statistics in the OpenMetrics text format "
     "(for Prometheus: node_exporter's textfile collector or a scrape wrapper).",
 )
-@shared_options(
-    click.option(
-        "--ha-admin", "ha_admin", is_flag=True, help="Allow connecting to an HA backup broker."
-    ),
-    timeout_short="-t",
-)
+@shared_options(HA_ADMIN_OPTION, timeout_short="-t")
 @version_option()
 @click.pass_context
 def cli(
@@ -137,7 +131,6 @@ def cli(
     watch: float | None,
     count: int | None,
     openmetrics: bool,
-    ha_admin: bool,
 ) -> None:
     """Show statistics of a qpidd broker: general (-g), connections (-c), exchanges (-e),
     queues (-q [QUEUE]), subscriptions (-u), memory (-m) or ACL (--acl).
@@ -149,7 +142,7 @@ def cli(
     if openmetrics:
         if watch is not None:
             raise UsageError("--openmetrics prints one document; use it without --watch")
-        _print_openmetrics(invocation(ctx, ha_admin=ha_admin))
+        _print_openmetrics(invocation(ctx))
         return
     if view is None:
         raise UsageError(NO_VIEW)
@@ -160,7 +153,7 @@ def cli(
         queue_name = None
     if sort_by is not None and queue_name is None:
         _check_sort_column(view, sort_by, watching=watch is not None)
-    inv = invocation(ctx, ha_admin=ha_admin)
+    inv = invocation(ctx)
     from qpidtools.cli.stat_show import Request, show
 
     show(inv, Request(view, queue_name, sort_by, increasing, limit, watch, count))
@@ -179,10 +172,9 @@ def _check_sort_column(view: str, sort_by: str, watching: bool) -> None:
 
 
 def _print_openmetrics(inv: Invocation) -> None:
-    from qpidtools.broker import Broker
-    from qpidtools.render.openmetrics import openmetrics
+    from qpidtools.stat_views import openmetrics
 
-    with Broker.connect(inv.settings) as broker:
+    with connect(inv.settings) as broker:
         click.echo(openmetrics(broker), nl=False)
 
 

@@ -7,7 +7,6 @@ objects; a broker that goes away is reported in the view and asked again at the 
 
 from __future__ import annotations
 
-import json
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,7 +16,7 @@ import click
 from qpidtools.broker import Broker
 from qpidtools.cli.common import Invocation
 from qpidtools.errors import QpidToolsError
-from qpidtools.render import Mode, console, mode_for, print_json, print_lines
+from qpidtools.render import Mode, console, json_line, mode_for, print_json, print_lines
 from qpidtools.render.stat import Table, classic_lines, document, rich_tables
 from qpidtools.stat_views import RATED, SORTABLE, VIEWS, Sample, queue
 
@@ -118,10 +117,10 @@ class _JsonLines(_Printer):
             if sample.snapshot is not None:
                 line["broker_time_ns"] = sample.snapshot.time_ns
             line.update(document(arranged(sample.tables, self.request)))
-        click.echo(json.dumps(line, default=str))
+        click.echo(json_line(line))
 
     def failure(self, error: QpidToolsError, number: int) -> None:
-        click.echo(json.dumps({"sample": number, "error": str(error)}))
+        click.echo(json_line({"sample": number, "error": str(error)}))
 
 
 class _LiveView(_Printer):

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from rich.console import Console, RenderableType
 
     from qpidtools.cli.common import Invocation
 
@@ -39,6 +40,23 @@ def console(invocation: Invocation) -> Console:
     return TerminalConsole(no_color=plain, color_system=None if plain else "auto")
 
 
+def show(
+    invocation: Invocation,
+    lines: Callable[[], list[str]],
+    document: Callable[[], Any],
+    rich: Callable[[], RenderableType],
+) -> None:
+    """Print one result as the invocation asks: classic ``lines``, a JSON ``document`` or a
+    ``rich`` renderable. Only the one printed is built (Rich is imported only for a terminal)."""
+    mode = mode_for(invocation)
+    if mode is Mode.JSON:
+        print_json(document())
+    elif mode is Mode.RICH:
+        console(invocation).print(rich())
+    else:
+        print_lines(lines())
+
+
 #: C0 and C1 control characters and DEL: what a terminal may take as a command.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -58,6 +76,14 @@ def print_json(document: Any) -> None:
     import json  # only --json needs it: not on every start-up
 
     click.echo(json.dumps(document, indent=2, default=str))
+
+
+def json_line(document: Any) -> str:
+    """One JSON document on one line: what the tools that keep printing (samples, events)
+    write per record, so a script can read them line by line."""
+    import json
+
+    return json.dumps(document, default=str)
 
 
 def print_lines(lines: list[str]) -> None:

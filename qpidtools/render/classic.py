@@ -18,6 +18,7 @@ Every function returns the lines to print, built in one pass.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -126,6 +127,18 @@ def py2_str(value: Any) -> str:
     if isinstance(value, dict | list | tuple | int):
         return py2_repr(value)
     return str(value)
+
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def classic_time(moment: datetime) -> str:
+    """``%c`` of the C locale in UTC, as the classic tool printed: ``Tue Dec  1 07:04:13 2026``."""
+    return (
+        f"{_WEEKDAYS[moment.weekday()]} {_MONTHS[moment.month - 1]} {moment.day:2d} "
+        f"{moment:%H:%M:%S} {moment.year}"
+    )
 
 
 # -- attributes ----------------------------------------------------------------------------

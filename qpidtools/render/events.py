@@ -15,23 +15,12 @@ JSON lines (``--json``), one per event, with these keys:
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from qpidtools.events import Event
-from qpidtools.render.classic import py2_order, py2_str
-
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def classic_time(moment: datetime) -> str:
-    """``%c`` of the C locale in UTC, as the classic tool printed: ``Tue Dec  1 07:04:13 2026``."""
-    return (
-        f"{_DAYS[moment.weekday()]} {_MONTHS[moment.month - 1]} {moment.day:2d} "
-        f"{moment:%H:%M:%S} {moment.year}"
-    )
+from qpidtools.render import json_line as json_document_line
+from qpidtools.render.classic import classic_time, py2_order, py2_str
 
 
 def classic_line(event: Event) -> str:
@@ -58,4 +47,4 @@ def json_line(event: Event) -> str:
         "severity": event.severity,
         "arguments": event.arguments,
     }
-    return json.dumps(document, default=str)
+    return json_document_line(document)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from qpidtools.errors import QpidToolsError
 from qpidtools.model import HaBroker
-from qpidtools.render import Mode, console, mode_for, print_json, print_lines
+from qpidtools.render import show
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -68,14 +68,16 @@ def _show(
     document: Callable[[HaBroker], dict[str, Any]],
     rich: Callable[[Survey], RenderableType],
 ) -> None:
-    mode = mode_for(invocation)
-    if mode is Mode.JSON:
+    def json_document() -> Any:
         documents = [_json_entry(entry, document) for entry in survey.entries]
-        print_json({"brokers": documents} if survey.every_broker else documents[0])
-    elif mode is Mode.RICH:
-        console(invocation).print(rich(survey))
-    else:
-        print_lines([line for entry in survey.entries for line in lines(entry, survey.named)])
+        return {"brokers": documents} if survey.every_broker else documents[0]
+
+    show(
+        invocation,
+        lambda: [line for entry in survey.entries for line in lines(entry, survey.named)],
+        json_document,
+        lambda: rich(survey),
+    )
 
 
 def _json_entry(entry: Entry, document: Callable[[HaBroker], dict[str, Any]]) -> dict[str, Any]:

@@ -12,12 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from qpidtools.broker import BROKER_PACKAGE
-
 if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
-
-    from qpidtools.broker import Broker
 
 COUNTER, GAUGE = "counter", "gauge"
 #: (metric name after ``qpid_<kind>_``, QMF statistic, type, help) per kind of object.
@@ -107,12 +103,3 @@ def exposition(metrics: Iterable[Metric]) -> str:
     registry.register(_Fixed())
     text: bytes = generate_latest(registry)  # type: ignore[no-untyped-call]
     return text.decode()
-
-
-def openmetrics(broker: Broker) -> str:
-    """Query the broker, queue and exchange classes once each and expose their statistics."""
-    found = broker.qmf.query_class("broker", BROKER_PACKAGE)
-    broker_values = found[0].values if found else {}
-    queues = [obj.values for obj in broker.qmf.query_class("queue", BROKER_PACKAGE)]
-    exchanges = [obj.values for obj in broker.qmf.query_class("exchange", BROKER_PACKAGE)]
-    return exposition(families(broker.address, broker_values, queues, exchanges))

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from qpidtools.federation import MappedBroker, same_host
 from qpidtools.model import Bridge, Link
-from qpidtools.render import Mode, console, mode_for, print_json, print_lines
+from qpidtools.render import print_lines, show
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -39,16 +39,6 @@ def _same(a: str, b: str) -> bool:
     """Two ``host:port`` texts that name the same broker (loopback names are one host)."""
     (host_a, _, port_a), (host_b, _, port_b) = a.rpartition(":"), b.rpartition(":")
     return port_a == port_b and same_host(host_a, host_b)
-
-
-def _show(invocation: Invocation, lines: list[str], document: Any, rich: RenderableType) -> None:
-    mode = mode_for(invocation)
-    if mode is Mode.JSON:
-        print_json(document)
-    elif mode is Mode.RICH:
-        console(invocation).print(rich)
-    else:
-        print_lines(lines)
 
 
 # -- links -------------------------------------------------------------------------------------
@@ -79,8 +69,12 @@ def link_lines(links: Sequence[Link]) -> list[str]:
 
 
 def show_links(invocation: Invocation, links: Sequence[Link]) -> None:
-    document = {"links": [link_document(link) for link in links]}
-    _show(invocation, link_lines(links), document, _links_table(links) if links else "No links")
+    show(
+        invocation,
+        lambda: link_lines(links),
+        lambda: {"links": [link_document(link) for link in links]},
+        lambda: _links_table(links) if links else "No links",
+    )
 
 
 def _links_table(links: Sequence[Link]) -> RenderableType:
@@ -154,8 +148,12 @@ def route_line(route: Route) -> str:
 
 
 def show_routes(invocation: Invocation, routes: Sequence[Route]) -> None:
-    document = {"routes": [route.document() for route in routes]}
-    _show(invocation, [route_line(r) for r in routes], document, _routes_table(routes))
+    show(
+        invocation,
+        lambda: [route_line(route) for route in routes],
+        lambda: {"routes": [route.document() for route in routes]},
+        lambda: _routes_table(routes),
+    )
 
 
 def _routes_table(routes: Sequence[Route]) -> RenderableType:
@@ -275,7 +273,12 @@ def show_map(invocation: Invocation, brokers: Sequence[MappedBroker], dot: bool)
     if dot:
         print_lines(map_dot(brokers))
         return
-    _show(invocation, map_lines(brokers), map_document(brokers), _map_rich(brokers))
+    show(
+        invocation,
+        lambda: map_lines(brokers),
+        lambda: map_document(brokers),
+        lambda: _map_rich(brokers),
+    )
 
 
 def _map_rich(brokers: Sequence[MappedBroker]) -> RenderableType:

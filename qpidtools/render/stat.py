@@ -9,12 +9,13 @@ rows.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from qpidtools.errors import MalformedReply
+from qpidtools.render.classic import classic_time
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -85,7 +86,9 @@ def duration(nanoseconds: Any) -> str:
 
 def timestamp(nanoseconds: Any) -> str:
     """``%c`` in UTC, as the classic tool printed ``lastAclLoad``."""
-    return time.strftime("%c", time.gmtime(number(nanoseconds) / 1e9)) if nanoseconds else ""
+    if not nanoseconds:
+        return ""
+    return classic_time(datetime.fromtimestamp(number(nanoseconds) / 1e9, UTC))
 
 
 def rate(value: Any) -> str:
