@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from qpidtools.testing import BrokerDouble, plugin
 
 FAKE_QPIDD = Path(__file__).with_name("fake_qpidd.py")
 
@@ -41,3 +44,27 @@ def test_every_real_broker_of_a_test_has_its_own_data_dir_and_port(
     assert [b.port for b in ha_cluster.members] == [
         int(member.rpartition(":")[2]) for member in ha_cluster.brokers_url.split(",")
     ]
+
+
+@pytest.mark.usefixtures("fake_qpidd")
+def test_a_port_taken_before_qpidd_binds_it_is_not_taken_for_ours(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Another test's broker takes the chosen port first: the fixture must not connect to that
+    one as if it were its qpidd, but start its qpidd again on another port."""
+    with socket.create_server(("127.0.0.1", 0)) as someone_else:
+        taken = someone_else.getsockname()[1]
+        chosen = iter([taken])
+        monkeypatch.setattr(plugin, "free_port", lambda: next(chosen, BrokerDouble.free_port()))
+        with plugin.real_broker([], tmp_path) as started:
+            assert started.port != taken
+            assert started.port in plugin.listening_ports(started.process.pid)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("fixture", ["broker_no_ha", "broker_pair", "ha_cluster", "broker_process"])
+def test_an_external_broker_is_never_taken_for_one_the_test_may_start_or_kill(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest, fixture: str
+) -> None:
+    monkeypatch.setenv("QPIDTOOLS_TEST_BROKER", "127.0.0.1:1")
+    with pytest.raises(pytest.skip.Exception):
+        request.getfixturevalue(fixture)
