@@ -68,3 +68,13 @@ def test_an_external_broker_is_never_taken_for_one_the_test_may_start_or_kill(
     monkeypatch.setenv("QPIDTOOLS_TEST_BROKER", "127.0.0.1:1")
     with pytest.raises(pytest.skip.Exception):
         request.getfixturevalue(fixture)
+
+
+@pytest.mark.fresh_broker
+def test_fresh_broker_tests_skip_on_an_external_broker_when_they_use_it(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """Also where the fixture is asked for by name, as parametrized tests do."""
+    monkeypatch.setenv("QPIDTOOLS_TEST_BROKER", "127.0.0.1:1")
+    with pytest.raises(pytest.skip.Exception, match="started for this test"):
+        request.getfixturevalue("broker")

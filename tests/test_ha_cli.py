@@ -425,6 +425,7 @@ def test_a_silent_member_costs_its_timeout_and_a_dead_one_an_error(
     assert str(found[0]) == f"timed out after 0.3 s waiting for the broker at {silent.host_port}"
 
 
+@pytest.mark.fresh_broker  # sets the broker's brokers URL
 def test_all_with_members_that_never_answer(
     broker: Any, silent: BrokerAddress, refused: BrokerAddress, qpid_ha: Any
 ) -> None:

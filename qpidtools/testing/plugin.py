@@ -15,7 +15,9 @@ with queue replication), `ha_cluster` (three members of an HA cluster, nothing p
 Each broker object has `address` ("host:port"), `kind` and `is_real`. Every qpidd a test starts
 gets its own port and its own data directory under the test's `tmp_path` (qpidd locks its data
 directory: two brokers sharing one would stop the second at start-up). Tests marked
-`@pytest.mark.real_broker` are skipped when only the double is available.
+`@pytest.mark.real_broker` are skipped when only the double is available; tests marked
+`@pytest.mark.fresh_broker` are skipped where they ask for `broker` and it is external (someone's
+broker, used as is: its state is not the test's, and fixed names could clash).
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ REAL_BROKER_REASON = "needs a real qpidd (set QPIDTOOLS_TEST_BROKER, QPIDD or QP
 EXTERNAL_ONLY_REASON = (
     "only the external broker QPIDTOOLS_TEST_BROKER is available; this test needs brokers it "
     "can start with its own options"
+)
+FRESH_BROKER_REASON = (
+    "needs a broker started for this test (it compares whole listings or event streams, uses "
+    "fixed names or changes broker settings); QPIDTOOLS_TEST_BROKER is used as is"
 )
 HA_OPTIONS = ["--ha-queue-replication", "yes"]
 START_TIMEOUT_S = 30.0
@@ -358,6 +364,7 @@ def broker_process(tmp_path: Path) -> Iterator[Callable[..., BrokerProcess]]:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"real_broker: {REAL_BROKER_REASON}")
+    config.addinivalue_line("markers", f"fresh_broker: the `broker` fixture {FRESH_BROKER_REASON}")
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -366,9 +373,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture
-def broker(tmp_path: Path) -> Iterator[BrokerHandle]:
+def broker(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[BrokerHandle]:
     """A broker with queue replication (habroker status `standalone`)."""
     source = broker_source()
+    if source == "external" and request.node.get_closest_marker("fresh_broker"):
+        pytest.skip(FRESH_BROKER_REASON)
     if source == "external":
         yield ExternalBroker(os.environ["QPIDTOOLS_TEST_BROKER"])
     elif source == "double":
