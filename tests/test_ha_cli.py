@@ -433,10 +433,11 @@ def test_all_with_members_that_never_answer(
     url = f"amqp:tcp:{broker.address},tcp:{silent.host_port},tcp:{refused.host_port}"
     with Broker.connect(ConnectionSettings(parse_address(broker.address))) as api:
         api.set_brokers_url(url)
-    result = qpid_ha("status", "--all", "--timeout", "0.5", "-b", broker.address)
+    # The timeout is also the live broker's: long enough for a loaded qpidd to answer.
+    result = qpid_ha("status", "--all", "--timeout", "2", "-b", broker.address)
     assert result.code == 0 and result.out.splitlines() == [
         f"{broker.address} standalone",
-        f"{silent.host_port} error: timed out after 0.5 s waiting for the broker at "
+        f"{silent.host_port} error: timed out after 2 s waiting for the broker at "
         f"{silent.host_port}",
         f"{refused.host_port} error: cannot connect to {refused.host_port}: connection refused",
     ]
