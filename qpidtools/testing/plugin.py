@@ -269,11 +269,18 @@ def container_broker(options: list[str], workdir: Path, port: int) -> Iterator[R
     container.with_command(arguments).with_kwargs(network_mode="host", entrypoint=["qpidd"])
     container.with_volume_mapping(str(data_dir), str(data_dir), "rw")
     container.start()
+    stopped: list[bool] = []
+
+    def stop() -> None:  # a test may stop it (a link's far end going away); then teardown does
+        if not stopped:
+            stopped.append(True)
+            container.stop()
+
     try:
         wait_for_port(port, lambda: True)
-        yield RealBroker(f"127.0.0.1:{port}", "container", container.stop, data_dir)
+        yield RealBroker(f"127.0.0.1:{port}", "container", stop, data_dir)
     finally:
-        container.stop()
+        stop()
 
 
 def stop_process(process: subprocess.Popen[Any]) -> None:
