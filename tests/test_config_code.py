@@ -40,6 +40,10 @@ POPULATE = (
 )
 
 
+#: On an external broker (QPIDTOOLS_TEST_BROKER) these would not be safe: the ``address``
+#: fixture deletes whatever matches OWN_NAMES, which may be someone else's objects there.
+pytestmark = pytest.mark.fresh_broker
+
 #: Names of the objects the tests on the shared ``broker`` make (glob patterns).
 OWN_NAMES = ("dr.*", "full.*", "ref.*", "pw.*", "js.*", "ine.*", "ie.*", "ic.*")
 
