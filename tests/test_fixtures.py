@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from qpidtools.testing import BrokerDouble, plugin
+from qpidtools.testing import BrokerDouble, plugin, wait_for
+from qpidtools.testing.plugin import BrokerProcess
 
 FAKE_QPIDD = Path(__file__).with_name("fake_qpidd.py")
 
@@ -19,7 +21,8 @@ def fake_qpidd(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Make the fixtures start tests/fake_qpidd.py as their qpidd."""
     executable = tmp_path / "bin" / "qpidd"
     executable.parent.mkdir()
-    executable.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{FAKE_QPIDD}" "$@"\n')
+    # Not exec: qpidd runs as a child of the script, as a wrapper may run it.
+    executable.write_text(f'#!/bin/sh\n"{sys.executable}" "{FAKE_QPIDD}" "$@"\n')
     executable.chmod(0o755)
     for variable in ("QPIDTOOLS_TEST_BROKER", "QPIDTOOLS_TEST_IMAGE"):
         monkeypatch.delenv(variable, raising=False)
@@ -78,3 +81,28 @@ def test_fresh_broker_tests_skip_on_an_external_broker_when_they_use_it(
     monkeypatch.setenv("QPIDTOOLS_TEST_BROKER", "127.0.0.1:1")
     with pytest.raises(pytest.skip.Exception, match="started for this test"):
         request.getfixturevalue("broker")
+
+
+@pytest.mark.usefixtures("fake_qpidd")
+def test_a_qpidd_under_a_wrapper_script_is_frozen_and_stopped_with_it(
+    broker_process: Callable[..., BrokerProcess],
+) -> None:
+    """$QPIDD may be a script that runs qpidd as its child: freeze, resume and kill reach it."""
+    started = broker_process()
+    family = plugin.process_family(started.process.pid)
+    (qpidd,) = family - {started.process.pid}  # the fake, a child of the script
+    started.freeze()
+    wait_for(lambda: process_state(qpidd) == "T", what="qpidd stopped")
+    started.resume()
+    wait_for(lambda: process_state(qpidd) != "T", what="qpidd running again")
+    started.freeze()
+    started.kill()
+    wait_for(lambda: process_state(qpidd) in ("", "Z"), what="qpidd gone")
+
+
+def process_state(pid: int) -> str:
+    """The state letter in /proc/PID/stat (T: stopped, Z: zombie), or "" when it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return ""

@@ -143,15 +143,21 @@ class BrokerExited(RuntimeError):
 
 
 def listening_ports(pid: int) -> set[int]:
-    """The TCP ports on which process ``pid`` has a listening socket (Linux /proc)."""
+    """The TCP ports on which process ``pid`` or a child of it (``$QPIDD`` may be a wrapper
+    script) has a listening socket (Linux /proc)."""
     inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
+    for member in process_family(pid):
         try:
-            target = os.readlink(fd)
+            fds = list(Path(f"/proc/{member}/fd").iterdir())
         except OSError:
-            continue  # closed meanwhile
-        if target.startswith("socket:["):
-            inodes.add(target[len("socket:[") : -1])
+            continue  # exited meanwhile
+        for fd in fds:
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue  # closed meanwhile
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:[") : -1])
     ports = set()
     for table in ("tcp", "tcp6"):
         try:
@@ -175,6 +181,21 @@ def qpidd_arguments(port: int, data_dir: Path, options: list[str]) -> list[str]:
         "--log-to-file", str(data_dir / "qpidd.log"),
         *options,
     ]  # fmt: skip
+
+
+def process_family(pid: int) -> set[int]:
+    """``pid`` and its descendants, from the parent ids in /proc/*/stat."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    family = {pid}
+    while grown := {child for child, parent in parents.items() if parent in family} - family:
+        family |= grown
+    return family
 
 
 @functools.cache
@@ -244,7 +265,10 @@ def start_qpidd(binary: str, arguments: list[str], port: int) -> subprocess.Pope
     """Start qpidd and wait until it listens; its output goes to ``qpidd.out`` in its data dir."""
     output_file = Path(arguments[arguments.index("--data-dir") + 1]) / "qpidd.out"
     with open(output_file, "wb") as output:
-        process = subprocess.Popen([binary, *arguments], stdout=output, stderr=subprocess.STDOUT)
+        # A process group of its own: signals reach qpidd also when $QPIDD is a wrapper script.
+        process = subprocess.Popen(
+            [binary, *arguments], stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         wait_for_port(port, lambda: process.poll() is None, process.pid)
     except BrokerExited:
@@ -284,10 +308,25 @@ def container_broker(options: list[str], workdir: Path, port: int) -> Iterator[R
 
 
 def stop_process(process: subprocess.Popen[Any]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGCONT)  # a frozen broker is killed as well, but say so
-        process.kill()
-        process.wait(timeout=10)
+    """Kill the broker (resumed first if frozen) and whatever it started."""
+    leads_group = signal_broker(process, signal.SIGCONT)
+    if leads_group or process.poll() is None:
+        signal_broker(process, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def signal_broker(process: subprocess.Popen[Any], signal_number: int) -> bool:
+    """Send the signal to the process's own group if it leads one (a qpidd started here, maybe
+    under a wrapper script), else to the process; says whether it was a group."""
+    try:
+        if os.getpgid(process.pid) == process.pid:
+            os.killpg(process.pid, signal_number)
+            return True
+        if process.poll() is None:
+            process.send_signal(signal_number)
+    except ProcessLookupError:
+        pass  # gone (and reaped) already
+    return False
 
 
 @dataclass
@@ -310,10 +349,10 @@ class BrokerProcess:
 
     def freeze(self) -> None:
         """SIGSTOP: the broker stays connected but says nothing more."""
-        self.process.send_signal(signal.SIGSTOP)
+        signal_broker(self.process, signal.SIGSTOP)
 
     def resume(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
+        signal_broker(self.process, signal.SIGCONT)
 
     def wait_for_output(self, text: str) -> None:
         """Wait until the double has printed a line containing ``text``."""
