@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from qpidtools.address import parse_address
 from qpidtools.broker import Broker
 from qpidtools.testing.plugin import BrokerHandle
@@ -38,6 +40,7 @@ def all_at_once(address: str, *command: str, names: list[str]) -> list[tuple[int
     return [(process.returncode, error) for process, error in zip(running, errors, strict=True)]
 
 
+@pytest.mark.fresh_broker  # fixed names; every crowd-* queue on the broker is counted
 def test_fifty_adds_then_fifty_deletes_at_once(broker: BrokerHandle) -> None:
     names = [f"crowd-{n:02}" for n in range(PROCESSES)]
     added = all_at_once(broker.address, "add", "queue", names=names)

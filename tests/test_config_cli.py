@@ -22,6 +22,10 @@ from qpidtools.broker import Broker
 from qpidtools.testing import hold_consumer, send_messages
 from qpidtools.transport import ConnectionSettings
 
+#: On an external broker (QPIDTOOLS_TEST_BROKER) its broker tests would not hold:
+#: they compare listings with the transcripts and use their names.
+pytestmark = pytest.mark.fresh_broker
+
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 #: Lines naming a client's reply queue: the classic ``<uuid>:0.0``, or the double's/proton's
 #: ``<container>_<link>``; and the classic tool's 0-10 topic binding ``direct.<uuid>``.

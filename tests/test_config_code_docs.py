@@ -9,6 +9,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import Tool
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
@@ -58,6 +59,7 @@ def test_worked_example(qpid_config: Tool, broker_pair: Any, tmp_path: Path) -> 
     run_transcript(block("console", "-b node2 apply"), qpid_config, nodes, tmp_path)
 
 
+@pytest.mark.fresh_broker  # applies the README's configuration to the broker
 def test_the_library_example_runs(broker: Any, tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "mq.yaml").write_text(block("yaml", "returns"))

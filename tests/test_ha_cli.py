@@ -425,6 +425,7 @@ def test_a_silent_member_costs_its_timeout_and_a_dead_one_an_error(
     assert str(found[0]) == f"timed out after 0.3 s waiting for the broker at {silent.host_port}"
 
 
+@pytest.mark.fresh_broker  # sets the broker's brokers URL
 def test_all_with_members_that_never_answer(
     broker: Any, silent: BrokerAddress, refused: BrokerAddress, qpid_ha: Any
 ) -> None:
@@ -432,10 +433,11 @@ def test_all_with_members_that_never_answer(
     url = f"amqp:tcp:{broker.address},tcp:{silent.host_port},tcp:{refused.host_port}"
     with Broker.connect(ConnectionSettings(parse_address(broker.address))) as api:
         api.set_brokers_url(url)
-    result = qpid_ha("status", "--all", "--timeout", "0.5", "-b", broker.address)
+    # The timeout is also the live broker's: long enough for a loaded qpidd to answer.
+    result = qpid_ha("status", "--all", "--timeout", "2", "-b", broker.address)
     assert result.code == 0 and result.out.splitlines() == [
         f"{broker.address} standalone",
-        f"{silent.host_port} error: timed out after 0.5 s waiting for the broker at "
+        f"{silent.host_port} error: timed out after 2 s waiting for the broker at "
         f"{silent.host_port}",
         f"{refused.host_port} error: cannot connect to {refused.host_port}: connection refused",
     ]

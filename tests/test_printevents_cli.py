@@ -25,6 +25,10 @@ from qpidtools.cli.common import run
 from qpidtools.testing import BrokerDouble, send_messages, wait_for
 from qpidtools.transport import ConnectionSettings
 
+#: On an external broker (QPIDTOOLS_TEST_BROKER) its broker tests would not hold:
+#: they compare every event the broker raises.
+pytestmark = pytest.mark.fresh_broker
+
 
 @contextmanager
 def broker_client(address: str) -> Iterator[Broker]:
@@ -325,10 +329,13 @@ def test_link_up_and_down(broker_pair) -> None:  # type: ignore[no-untyped-def]
     ours = normalized(done.out, roles)
     wanted = expected("qpid-printevents-link-up-down", {"5672": "A", "5674": "P"})
     # While P was shutting down, the recorded qpidd got the link up once more and lost it again
-    # in the same second; the double's link goes down once. Those two lines are not compared.
+    # in the same second; the double's link goes down once. How often a real qpidd does it
+    # depends on timing: the link's lines must alternate up and down, the others match.
     up, down = "brokerLinkUp rhost=127.0.0.1:<P>", "brokerLinkDown rhost=127.0.0.1:<P>"
     assert [line.partition("broker:")[2] for line in wanted[2:6]] == [up, down, up, down]
-    assert ours[1:] == wanted[1:4] + wanted[6:]
+    link_lines = [line.partition("broker:")[2] for line in ours if "brokerLink" in line]
+    assert link_lines and link_lines == [up, down] * (len(link_lines) // 2)
+    assert [line for line in ours[1:] if "brokerLink" not in line] == wanted[1:2] + wanted[6:]
 
 
 def test_ha_admin_reaches_a_backup(ha_cluster) -> None:  # type: ignore[no-untyped-def]

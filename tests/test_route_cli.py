@@ -21,7 +21,7 @@ from conftest import Outcome, Tool
 
 from qpidtools.address import parse_address
 from qpidtools.broker import Broker
-from qpidtools.testing import BrokerDouble, send_messages
+from qpidtools.testing import BrokerDouble, send_messages, wait_for
 from qpidtools.transport import ConnectionSettings
 
 CAPTURED = re.compile(r"(localhost|127\.0\.0\.1):(56\d\d)")
@@ -351,10 +351,23 @@ def test_route_carries_messages(brokers: Brokers) -> None:
         broker.add_queue("fed.q", {})
         broker.bind("fed.x", "fed.q", "k1")
     assert brokers.qpid_route("route", "add", a, b, "fed.x", "k1").code == 0
+    # The link comes up and the bridge binds on B in the background (a real qpidd takes its
+    # time); a message sent before that is dropped by fed.x on B.
+    wait_for(lambda: bindings_of(b, "fed.x") == 1, 30, what="the bridge's binding on B")
     send_messages(b.replace("localhost", "127.0.0.1"), "fed.x", 3, subject="k1")
-    with api(a) as broker:
-        queue = broker.queue("fed.q")
-    assert queue is not None and queue.statistics["msgDepth"] == 3
+    wait_for(lambda: depth(a, "fed.q") == 3, 30, what="3 messages carried to A's fed.q")
+
+
+def bindings_of(address: str, exchange: str) -> int:
+    with api(address) as broker:
+        found = broker.exchange(exchange)
+    return int(found.statistics["bindingCount"]) if found else 0
+
+
+def depth(address: str, queue: str) -> int:
+    with api(address) as broker:
+        found = broker.queue(queue)
+    return int(found.statistics["msgDepth"]) if found else 0
 
 
 def test_json_documents(brokers: Brokers) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import Tool
 
 from qpidtools.testing.plugin import BrokerHandle
@@ -23,6 +24,7 @@ def test_anonymous_mechanism_is_used_when_asked(qpid_ha: Tool, broker: BrokerHan
     assert (outcome.code, outcome.err) == (0, "")
 
 
+@pytest.mark.fresh_broker  # which mechanisms an external broker offers is its own
 def test_a_mechanism_the_broker_does_not_offer_fails_in_one_line(
     qpid_ha: Tool, broker: BrokerHandle
 ) -> None:

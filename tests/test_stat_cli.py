@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -37,11 +38,28 @@ def unique(prefix: str) -> str:
 
 
 @pytest.fixture
-def traffic(broker: Any) -> tuple[str, str]:
+def new_queue(broker: Any) -> Iterator[Callable[..., str]]:
+    """``new_queue(name, **arguments)`` adds a queue; all are deleted after the test (an
+    external broker given by QPIDTOOLS_TEST_BROKER is someone's: nothing is left there)."""
+    address = str(broker.address)
+    made: list[str] = []
+
+    def add(name: str, **arguments: Any) -> str:
+        with Broker.connect(ConnectionSettings(parse_address(address))) as api:
+            api.add_queue(name, arguments)
+        made.append(name)
+        return name
+
+    yield add
+    with Broker.connect(ConnectionSettings(parse_address(address))) as api:
+        for name in made:
+            api.delete_queue(name, if_empty=False, if_unused=False)
+
+
+@pytest.fixture
+def traffic(broker: Any, new_queue: Callable[..., str]) -> tuple[str, str]:
     """A queue with 5 messages sent and none taken; returns (address, queue name)."""
-    name = unique("stat-q")
-    with Broker.connect(ConnectionSettings(parse_address(str(broker.address)))) as api:
-        api.add_queue(name, {})
+    name = new_queue(unique("stat-q"))
     send_messages(str(broker.address), name, 5)
     return str(broker.address), name
 
@@ -129,6 +147,7 @@ def test_json_has_numbers(qpid_stat: Tool, traffic: tuple[str, str]) -> None:
     assert row["msgDepth"] == 5 and row["durable"] is False
 
 
+@pytest.mark.fresh_broker  # any other queue may hold more messages
 def test_sort_and_limit(qpid_stat: Tool, traffic: tuple[str, str]) -> None:
     address, name = traffic
     lines = qpid_stat("-b", address, "-q", "-S", "msg", "-L", "1").out.splitlines()
@@ -168,13 +187,13 @@ def test_watch_reports_an_absent_broker_and_goes_on(qpid_stat: Tool, closed_port
 # -- OpenMetrics ---------------------------------------------------------------------------
 
 
-def test_openmetrics_parses_and_escapes_labels(qpid_stat: Tool, broker: Any) -> None:
+def test_openmetrics_parses_and_escapes_labels(
+    qpid_stat: Tool, broker: Any, new_queue: Callable[..., str]
+) -> None:
     from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
     address = str(broker.address)
-    odd = unique('odd"q\\u')
-    with Broker.connect(ConnectionSettings(parse_address(address))) as api:
-        api.add_queue(odd, {})
+    odd = new_queue(unique('odd"q\\u'))
     send_messages(address, odd, 3)
     outcome = qpid_stat("-b", address, "--openmetrics")
     assert outcome.code == 0 and outcome.out.endswith("# EOF\n")
@@ -378,6 +397,7 @@ ALIKE_CASES = [
 ]
 
 
+@pytest.mark.fresh_broker  # whole tables, with the transcripts' queue names
 @pytest.mark.parametrize(("case", "fixture", "volatile_rows", "volatile_columns"), ALIKE_CASES)
 def test_classic_command_line_on_a_broker_set_up_alike(
     qpid_stat: Tool,
@@ -542,14 +562,12 @@ def test_every_transcript_of_these_tools_is_accounted_for() -> None:
 
 
 def test_durable_messages_on_a_durable_queue_count_as_persistent(
-    qpid_stat: Tool, broker: Any
+    qpid_stat: Tool, broker: Any, new_queue: Callable[..., str]
 ) -> None:
     from proton import Message
     from proton.utils import BlockingConnection
 
-    address, name = str(broker.address), unique("stat-durable")
-    with Broker.connect(ConnectionSettings(parse_address(address))) as api:
-        api.add_queue(name, {"durable": True})
+    address, name = str(broker.address), new_queue(unique("stat-durable"), durable=True)
     client = BlockingConnection(address, timeout=10)
     try:
         sender = client.create_sender(name)
@@ -563,15 +581,17 @@ def test_durable_messages_on_a_durable_queue_count_as_persistent(
     statistics = json.loads(qpid_stat("-b", address, "-q", name, "--json").out)["statistics"]
     rows = {row["statistic"]: row["messages"] for row in statistics}
     assert (rows["persistent-enqueues"], rows["persistent-dequeues"]) == (2, 1)
-    with Broker.connect(ConnectionSettings(parse_address(address))) as api:
-        api.delete_queue(name, if_empty=False)
 
 
 @pytest.mark.parametrize(
     "case", ["qpid-queue-stats", "qpid-queue-stats-filter", "qpid-queue-stats-filter-regex-list"]
 )
 def test_queue_stats_transcripts_on_a_broker_set_up_alike(
-    qpid_queue_stats: Tool, broker: Any, monkeypatch: pytest.MonkeyPatch, case: str
+    qpid_queue_stats: Tool,
+    broker: Any,
+    new_queue: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
+    case: str,
 ) -> None:
     """qs-a (empty), qs-b (100 messages) and qs-idle; in each interval 50 messages arrive on
     qs-a and 15 leave qs-b, as 10 s of the recorder's traffic did. The intervals here last
@@ -579,9 +599,8 @@ def test_queue_stats_transcripts_on_a_broker_set_up_alike(
     change of depth from row to row are compared."""
     address = str(broker.address)
     prefix = f"qs{uuid.uuid4().hex[:6]}-"
-    with Broker.connect(ConnectionSettings(parse_address(address))) as api:
-        for name in ("a", "b", "idle"):
-            api.add_queue(prefix + name, {})
+    for name in ("a", "b", "idle"):
+        new_queue(prefix + name)
     send_messages(address, prefix + "b", 100)
 
     def ten_seconds_of_traffic(_: float) -> None:

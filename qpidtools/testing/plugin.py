@@ -15,7 +15,9 @@ with queue replication), `ha_cluster` (three members of an HA cluster, nothing p
 Each broker object has `address` ("host:port"), `kind` and `is_real`. Every qpidd a test starts
 gets its own port and its own data directory under the test's `tmp_path` (qpidd locks its data
 directory: two brokers sharing one would stop the second at start-up). Tests marked
-`@pytest.mark.real_broker` are skipped when only the double is available.
+`@pytest.mark.real_broker` are skipped when only the double is available; tests marked
+`@pytest.mark.fresh_broker` are skipped where they ask for `broker` and it is external (someone's
+broker, used as is: its state is not the test's, and fixed names could clash).
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ REAL_BROKER_REASON = "needs a real qpidd (set QPIDTOOLS_TEST_BROKER, QPIDD or QP
 EXTERNAL_ONLY_REASON = (
     "only the external broker QPIDTOOLS_TEST_BROKER is available; this test needs brokers it "
     "can start with its own options"
+)
+FRESH_BROKER_REASON = (
+    "needs a broker started for this test (it compares whole listings or event streams, uses "
+    "fixed names or changes broker settings); QPIDTOOLS_TEST_BROKER is used as is"
 )
 HA_OPTIONS = ["--ha-queue-replication", "yes"]
 START_TIMEOUT_S = 30.0
@@ -110,12 +116,19 @@ def free_ports(count: int) -> list[int]:
         return [probe.getsockname()[1] for probe in probes]
 
 
-def wait_for_port(port: int, alive: Any) -> None:
-    """Poll until something accepts on the port; fail early if the broker died."""
+def wait_for_port(port: int, alive: Callable[[], bool], pid: int | None = None) -> None:
+    """Poll until the broker listens on the port; fail early if it died.
+
+    With the broker's ``pid`` (and Linux's /proc) the listener must be that process's own: the
+    port was free when chosen, but another test's broker may have taken it since, and a
+    connection to that one would pass for ours.
+    """
 
     def listening() -> bool:
         if not alive():
-            raise RuntimeError(f"qpidd on port {port} exited during start-up")
+            raise BrokerExited(f"qpidd on port {port} exited during start-up")
+        if pid is not None and Path(f"/proc/{pid}/fd").is_dir():
+            return port in listening_ports(pid)
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return True
@@ -123,6 +136,40 @@ def wait_for_port(port: int, alive: Any) -> None:
             return False
 
     wait_for(listening, START_TIMEOUT_S, interval=0.05, what=f"qpidd to listen on port {port}")
+
+
+class BrokerExited(RuntimeError):
+    """A qpidd started for a test exited before it listened."""
+
+
+def listening_ports(pid: int) -> set[int]:
+    """The TCP ports on which process ``pid`` or a child of it (``$QPIDD`` may be a wrapper
+    script) has a listening socket (Linux /proc)."""
+    inodes = set()
+    for member in process_family(pid):
+        try:
+            fds = list(Path(f"/proc/{member}/fd").iterdir())
+        except OSError:
+            continue  # exited meanwhile
+        for fd in fds:
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue  # closed meanwhile
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:[") : -1])
+    ports = set()
+    for table in ("tcp", "tcp6"):
+        try:
+            rows = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            listening = fields[3] == "0A"  # TCP_LISTEN
+            if listening and fields[9] in inodes:
+                ports.add(int(fields[1].rpartition(":")[2], 16))
+    return ports
 
 
 def qpidd_arguments(port: int, data_dir: Path, options: list[str]) -> list[str]:
@@ -134,6 +181,21 @@ def qpidd_arguments(port: int, data_dir: Path, options: list[str]) -> list[str]:
         "--log-to-file", str(data_dir / "qpidd.log"),
         *options,
     ]  # fmt: skip
+
+
+def process_family(pid: int) -> set[int]:
+    """``pid`` and its descendants, from the parent ids in /proc/*/stat."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    family = {pid}
+    while grown := {child for child, parent in parents.items() if parent in family} - family:
+        family |= grown
+    return family
 
 
 @functools.cache
@@ -162,49 +224,109 @@ def qpidd_binary() -> str | None:
     return os.environ.get("QPIDD") or shutil.which("qpidd")
 
 
+#: Attempts to start a qpidd on a port of its own before giving up (the port chosen may be
+#: taken by someone else before qpidd binds it; qpidd then exits).
+START_ATTEMPTS = 3
+
+
 @contextmanager
 def real_broker(options: list[str], workdir: Path, port: int | None = None) -> Iterator[RealBroker]:
     """Start qpidd (process or container) with the given options on a free port.
 
     Its data directory (with its log) is a new directory under ``workdir``, never shared.
+    Without a given ``port``, a qpidd that exits during start-up is tried again on another port.
     """
-    port = port or free_port()
     workdir.mkdir(parents=True, exist_ok=True)
-    data_dir = Path(tempfile.mkdtemp(prefix=f"qpidd-{port}-", dir=workdir))
-    arguments = qpidd_arguments(port, data_dir, options)
     if broker_source() == "container":
-        from testcontainers.core.container import DockerContainer
-
-        container = DockerContainer(os.environ["QPIDTOOLS_TEST_IMAGE"])
-        # The image's own entrypoint may be a wrapper script; run qpidd itself, as the other
-        # sources do, so the fixture's options are the only ones.
-        container.with_command(arguments).with_kwargs(network_mode="host", entrypoint=["qpidd"])
-        container.with_volume_mapping(str(data_dir), str(data_dir), "rw")
-        container.start()
-        try:
-            wait_for_port(port, lambda: True)
-            yield RealBroker(f"127.0.0.1:{port}", "container", container.stop, data_dir)
-        finally:
-            container.stop()
+        with container_broker(options, workdir, port or free_port()) as started:
+            yield started
         return
     binary = qpidd_binary()
     assert binary is not None
-    with open(data_dir / "qpidd.out", "wb") as output:
-        process = subprocess.Popen([binary, *arguments], stdout=output, stderr=subprocess.STDOUT)
+    for attempt in range(1, START_ATTEMPTS + 1):
+        chosen = port or free_port()
+        data_dir = Path(tempfile.mkdtemp(prefix=f"qpidd-{chosen}-", dir=workdir))
+        try:
+            process = start_qpidd(binary, qpidd_arguments(chosen, data_dir, options), chosen)
+        except BrokerExited:
+            if port is not None or attempt == START_ATTEMPTS:
+                raise
+            continue
+        break
     try:
-        wait_for_port(port, lambda: process.poll() is None)
         yield RealBroker(
-            f"127.0.0.1:{port}", "qpidd", lambda: stop_process(process), data_dir, True, process
+            f"127.0.0.1:{chosen}", "qpidd", lambda: stop_process(process), data_dir, True, process
         )
     finally:
         stop_process(process)
 
 
+def start_qpidd(binary: str, arguments: list[str], port: int) -> subprocess.Popen[bytes]:
+    """Start qpidd and wait until it listens; its output goes to ``qpidd.out`` in its data dir."""
+    output_file = Path(arguments[arguments.index("--data-dir") + 1]) / "qpidd.out"
+    with open(output_file, "wb") as output:
+        # A process group of its own: signals reach qpidd also when $QPIDD is a wrapper script.
+        process = subprocess.Popen(
+            [binary, *arguments], stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        wait_for_port(port, lambda: process.poll() is None, process.pid)
+    except BrokerExited:
+        said = output_file.read_text(errors="replace")[-2000:]
+        raise BrokerExited(f"qpidd on port {port} exited during start-up: {said}") from None
+    except BaseException:
+        stop_process(process)
+        raise
+    return process
+
+
+@contextmanager
+def container_broker(options: list[str], workdir: Path, port: int) -> Iterator[RealBroker]:
+    """qpidd run from ``$QPIDTOOLS_TEST_IMAGE`` with host networking."""
+    from testcontainers.core.container import DockerContainer
+
+    data_dir = Path(tempfile.mkdtemp(prefix=f"qpidd-{port}-", dir=workdir))
+    container = DockerContainer(os.environ["QPIDTOOLS_TEST_IMAGE"])
+    # The image's own entrypoint may be a wrapper script; run qpidd itself, as the other
+    # sources do, so the fixture's options are the only ones.
+    arguments = qpidd_arguments(port, data_dir, options)
+    container.with_command(arguments).with_kwargs(network_mode="host", entrypoint=["qpidd"])
+    container.with_volume_mapping(str(data_dir), str(data_dir), "rw")
+    container.start()
+    stopped: list[bool] = []
+
+    def stop() -> None:  # a test may stop it (a link's far end going away); then teardown does
+        if not stopped:
+            stopped.append(True)
+            container.stop()
+
+    try:
+        wait_for_port(port, lambda: True)
+        yield RealBroker(f"127.0.0.1:{port}", "container", stop, data_dir)
+    finally:
+        stop()
+
+
 def stop_process(process: subprocess.Popen[Any]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGCONT)  # a frozen broker is killed as well, but say so
-        process.kill()
-        process.wait(timeout=10)
+    """Kill the broker (resumed first if frozen) and whatever it started."""
+    leads_group = signal_broker(process, signal.SIGCONT)
+    if leads_group or process.poll() is None:
+        signal_broker(process, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def signal_broker(process: subprocess.Popen[Any], signal_number: int) -> bool:
+    """Send the signal to the process's own group if it leads one (a qpidd started here, maybe
+    under a wrapper script), else to the process; says whether it was a group."""
+    try:
+        if os.getpgid(process.pid) == process.pid:
+            os.killpg(process.pid, signal_number)
+            return True
+        if process.poll() is None:
+            process.send_signal(signal_number)
+    except ProcessLookupError:
+        pass  # gone (and reaped) already
+    return False
 
 
 @dataclass
@@ -227,10 +349,10 @@ class BrokerProcess:
 
     def freeze(self) -> None:
         """SIGSTOP: the broker stays connected but says nothing more."""
-        self.process.send_signal(signal.SIGSTOP)
+        signal_broker(self.process, signal.SIGSTOP)
 
     def resume(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
+        signal_broker(self.process, signal.SIGCONT)
 
     def wait_for_output(self, text: str) -> None:
         """Wait until the double has printed a line containing ``text``."""
@@ -288,6 +410,7 @@ def broker_process(tmp_path: Path) -> Iterator[Callable[..., BrokerProcess]]:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"real_broker: {REAL_BROKER_REASON}")
+    config.addinivalue_line("markers", f"fresh_broker: the `broker` fixture {FRESH_BROKER_REASON}")
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -296,9 +419,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture
-def broker(tmp_path: Path) -> Iterator[BrokerHandle]:
+def broker(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[BrokerHandle]:
     """A broker with queue replication (habroker status `standalone`)."""
     source = broker_source()
+    if source == "external" and request.node.get_closest_marker("fresh_broker"):
+        pytest.skip(FRESH_BROKER_REASON)
     if source == "external":
         yield ExternalBroker(os.environ["QPIDTOOLS_TEST_BROKER"])
     elif source == "double":
@@ -342,7 +467,10 @@ def broker_pair(tmp_path: Path) -> Iterator[tuple[BrokerHandle, BrokerHandle]]:
 @pytest.fixture
 def ha_cluster(tmp_path: Path) -> Iterator[DoubleCluster | RealCluster]:
     """Three HA cluster members sharing a brokers URL, all `joining` (nobody promoted yet)."""
-    if broker_source() in ("external", "double"):
+    source = broker_source()
+    if source == "external":
+        pytest.skip(EXTERNAL_ONLY_REASON)
+    if source == "double":
         with DoubleCluster(3, recovery_s=0.2) as cluster:
             yield cluster
         return
