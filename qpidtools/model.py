@@ -319,13 +319,13 @@ class Link:
     def from_qmf(cls, obj: QmfObject) -> Link:
         values = obj.values
         return cls(
-            name=str(values.get("name", obj.key)),
-            host=str(values.get("host", "")),
-            port=int(values.get("port", 0)),
-            transport=str(values.get("transport", "tcp")),
+            name=text(values, "name", obj.key),
+            host=text(values, "host", ""),
+            port=integer(values, "port", 0),
+            transport=text(values, "transport", "tcp"),
             durable=bool(values.get("durable")),
-            state=str(values.get("state", "")),
-            last_error=str(values.get("lastError", "")),
+            state=text(values, "state", ""),
+            last_error=text(values, "lastError", ""),
             connected=bool(reference_key(values.get("connectionRef"))),
         )
 
@@ -363,19 +363,19 @@ class Bridge:
         values = obj.values
         link = values.get("linkRef")
         return cls(
-            name=str(values.get("name", "")),
+            name=text(values, "name", ""),
             link=reference_key(link) or "",
-            src=str(values.get("src", "")),
-            dest=str(values.get("dest", "")),
-            key=str(values.get("key", "")),
-            tag=str(values.get("tag", "")),
-            excludes=str(values.get("excludes", "")),
+            src=text(values, "src", ""),
+            dest=text(values, "dest", ""),
+            key=text(values, "key", ""),
+            tag=text(values, "tag", ""),
+            excludes=text(values, "excludes", ""),
             src_is_queue=bool(values.get("srcIsQueue")),
             src_is_local=bool(values.get("srcIsLocal")),
             dynamic=bool(values.get("dynamic")),
             durable=bool(values.get("durable")),
-            sync=int(values.get("sync", 0)),
-            credit=int(values.get("credit", 0)),
-            channel_id=int(values.get("channelId", 0)),
+            sync=integer(values, "sync", 0),
+            credit=integer(values, "credit", 0),
+            channel_id=integer(values, "channelId", 0),
             object_name=obj.object_name,
         )

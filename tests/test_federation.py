@@ -15,6 +15,7 @@ import pytest
 from qpidtools import Bridge, Link
 from qpidtools.address import parse_address
 from qpidtools.broker import Broker
+from qpidtools.qmf import QmfObject
 from qpidtools.testing import BrokerDouble, send_messages, wait_for
 from qpidtools.testing.federation import refresh
 from qpidtools.testing.model import LOCK
@@ -243,3 +244,18 @@ def test_an_active_bridge_subscribes_on_the_source(pair: Any) -> None:
         broker.close_bridge(broker.bridges()[0])
     with api(b.address) as broker:
         assert broker.objects("subscription") == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "values"),
+    [
+        (Link, {"name": "l", "host": "h", "port": "five"}),
+        (Link, {"name": "l", "host": 5, "port": 5672}),
+        (Bridge, {"name": "b", "src": "x", "dest": "y", "credit": "all"}),
+    ],
+)
+def test_links_and_bridges_of_the_wrong_type_are_refused(kind: Any, values: dict[str, Any]) -> None:
+    """A value of the wrong type is a malformed reply, not quietly turned into a string."""
+    name = f"org.apache.qpid.broker:{kind.__name__.lower()}:x"
+    with pytest.raises(TypeError):
+        kind.from_qmf(QmfObject(name, kind.__name__.lower(), "org.apache.qpid.broker", values))
