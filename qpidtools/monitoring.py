@@ -13,6 +13,7 @@ clock: the broker object's ``_update_ts`` moves with every query, whereas a queu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -224,3 +225,31 @@ def rates(earlier: Snapshot, later: Snapshot) -> dict[str, dict[str, float]]:
             if name in before
         }
     return result
+
+
+def _selected(name: str, patterns: Sequence[re.Pattern[str]]) -> bool:
+    return not patterns or any(pattern.match(name) for pattern in patterns)
+
+
+def queue_rate_rows(
+    previous: Snapshot, current: Snapshot, patterns: Sequence[re.Pattern[str]]
+) -> list[dict[str, Any]]:
+    """qpid-queue-stats' rows for one sample: the queues known before whose statistics changed
+    since then, and that match one of ``patterns`` (any, if there are none)."""
+    seconds = (current.time_ns - previous.time_ns) / 1e9
+    per_second = rates(previous, current)
+    found = []
+    for name, stats in current.counters.items():
+        if name not in per_second or stats == previous.counters[name]:
+            continue
+        if _selected(name, patterns):
+            found.append(
+                {
+                    "queue": name,
+                    "seconds": seconds,
+                    "depth": stats.get("msgDepth", 0),
+                    "enqueue_rate": per_second[name].get("msgTotalEnqueues", 0.0),
+                    "dequeue_rate": per_second[name].get("msgTotalDequeues", 0.0),
+                }
+            )
+    return found

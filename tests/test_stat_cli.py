@@ -18,6 +18,8 @@ from qpidtools import polling
 from qpidtools.address import parse_address
 from qpidtools.broker import Broker
 from qpidtools.cli import queue_stats, stat
+from qpidtools.monitoring import queue_rate_rows
+from qpidtools.render.stat import queue_stats_line
 from qpidtools.testing import send_messages
 from qpidtools.transport import ConnectionSettings
 
@@ -225,7 +227,7 @@ def test_queue_stats_rows_after_a_baseline(
 def test_queue_stats_classic_row_format() -> None:
     row = {"queue": "qs-b", "seconds": 10.0, "depth": 64, "enqueue_rate": 0.0, "dequeue_rate": 1.5}
     assert (
-        queue_stats.classic_row(row)
+        queue_stats_line(row)
         == classic("qpid-queue-stats-filter-regex-list")["stdout"].splitlines()[2]
     )
 
@@ -237,7 +239,7 @@ def test_queue_stats_filter_matches_at_the_start() -> None:
     before = Snapshot(0, {name: {**stats, "msgDepth": 0} for name in ("qs-a", "qs-b", "xqs-b")})
     after = Snapshot(10**10, {name: stats for name in ("qs-a", "qs-b", "xqs-b")})
     patterns = queue_stats._patterns("qs-[b-z].*,nomatch")
-    assert [row["queue"] for row in queue_stats.rows(before, after, patterns)] == ["qs-b"]
+    assert [row["queue"] for row in queue_rate_rows(before, after, patterns)] == ["qs-b"]
 
 
 def test_queue_stats_keeps_trying_an_absent_broker(

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
@@ -97,52 +97,15 @@ def cli(ctx: click.Context, filter_text: str | None, interval: float, count: int
             click.echo()
 
 
-def _selected(name: str, patterns: Sequence[re.Pattern[str]]) -> bool:
-    return not patterns or any(pattern.match(name) for pattern in patterns)
-
-
-def rows(
-    previous: Snapshot, current: Snapshot, patterns: Sequence[re.Pattern[str]]
-) -> list[dict[str, Any]]:
-    """The rows of one sample: queues known before whose statistics changed since then."""
-    from qpidtools.monitoring import rates
-
-    seconds = (current.time_ns - previous.time_ns) / 1e9
-    per_second = rates(previous, current)
-    found = []
-    for name, stats in current.counters.items():
-        if name not in per_second or stats == previous.counters[name]:
-            continue
-        if _selected(name, patterns):
-            found.append(
-                {
-                    "queue": name,
-                    "seconds": seconds,
-                    "depth": stats.get("msgDepth", 0),
-                    "enqueue_rate": per_second[name].get("msgTotalEnqueues", 0.0),
-                    "dequeue_rate": per_second[name].get("msgTotalDequeues", 0.0),
-                }
-            )
-    return found
-
-
-def classic_row(row: Mapping[str, Any]) -> str:
-    return "%-41s%10.2f%11d%13.2f%13.2f" % (  # noqa: UP031 - the classic format, verbatim
-        row["queue"],
-        row["seconds"],
-        row["depth"],
-        row["enqueue_rate"],
-        row["dequeue_rate"],
-    )
-
-
 def _poll(
     inv: Invocation, patterns: Sequence[re.Pattern[str]], interval: float, count: int | None
 ) -> None:
     from qpidtools.broker import Broker
     from qpidtools.errors import QpidToolsError
+    from qpidtools.monitoring import queue_rate_rows
     from qpidtools.polling import poll
     from qpidtools.render import json_line
+    from qpidtools.render.stat import queue_stats_line
 
     previous: Snapshot | None = None  # the baseline of the next rows
     failing = False  # warn once per outage
@@ -151,8 +114,8 @@ def _poll(
         nonlocal previous, failing
         current = broker.snapshot("queue", WATCHED)
         failing = False
-        for row in rows(previous, current, patterns) if previous else ():
-            click.echo(json_line(row) if inv.json else classic_row(row))
+        for row in queue_rate_rows(previous, current, patterns) if previous else ():
+            click.echo(json_line(row) if inv.json else queue_stats_line(row))
         previous = current
 
     def failed(error: QpidToolsError, number: int) -> None:

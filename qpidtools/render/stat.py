@@ -9,7 +9,7 @@ rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -185,3 +185,14 @@ def rich_tables(tables: Sequence[Table]) -> RenderableType:
 def document(tables: Sequence[Table]) -> dict[str, Any]:
     """The tables as one JSON document: each table's key with its rows."""
     return {table.key: table.document() for table in tables}
+
+
+def queue_stats_line(row: Mapping[str, Any]) -> str:
+    """One classic qpid-queue-stats row."""
+    return "%-41s%10.2f%11d%13.2f%13.2f" % (  # noqa: UP031 - the classic format, verbatim
+        row["queue"],
+        row["seconds"],
+        row["depth"],
+        row["enqueue_rate"],
+        row["dequeue_rate"],
+    )
